@@ -1,0 +1,1 @@
+"""Built-in adversarial (filled in by the engine)."""
