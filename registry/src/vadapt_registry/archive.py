@@ -1,0 +1,116 @@
+"""Export one adapter to a single tar archive; import it elsewhere, verified.
+
+Archive members: ``vadapt-archive.json`` (format marker), ``manifest.json`` and
+``blobs/<sha256>`` for each distinct file. Import never extracts by member name: it reads
+only the members it expects, as bytes, checks each against the manifest's sha256 and
+size and runs the same content checks as a save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vadapt_registry import _fs
+from vadapt_registry.errors import CorruptAdapter, NotFound
+from vadapt_registry.manifest import Manifest
+from vadapt_registry.safefiles import check_file
+
+if TYPE_CHECKING:
+    from vadapt_registry.registry import Registry
+
+FORMAT = "vadapt-adapter-archive"
+ARCHIVE_VERSION = 1
+MAX_MEMBERS = 10_000
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o644
+    info.mtime = 0
+    tar.addfile(info, io.BytesIO(data))
+
+
+def export_adapter(reg: Registry, ref: str, path: Path) -> Path:
+    loaded = reg.load(ref)
+    m = loaded.manifest
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.part"
+    try:
+        with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+            marker = {"format": FORMAT, "archive_version": ARCHIVE_VERSION, "ref": m.ref}
+            _add(tar, "vadapt-archive.json", json.dumps(marker, sort_keys=True).encode())
+            _add(tar, "manifest.json", m.to_json().encode("utf-8"))
+            done: set[str] = set()
+            for fname, entry in sorted(m.files.items()):
+                if entry.sha256 not in done:
+                    _add(tar, f"blobs/{entry.sha256}", loaded.files[fname])
+                    done.add(entry.sha256)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _fs.unlink_quiet(tmp)
+        if _fs.is_no_space(exc):
+            raise _fs.no_space(exc, path.parent, f"exporting {m.ref}") from None
+        raise
+    return path
+
+
+def _bad(path: Path, why: str) -> CorruptAdapter:
+    return CorruptAdapter(f"archive {path} is not a valid vadapt adapter archive: {why}",
+                          fix="export it again with `vadapt registry export`")
+
+
+def import_adapter(reg: Registry, path: Path) -> Manifest:
+    if not path.is_file():
+        raise NotFound(f"archive {path} does not exist", fix="pass the file written by `vadapt registry export`")
+    members: dict[str, bytes] = {}
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            for i, info in enumerate(tar):
+                if i >= MAX_MEMBERS:
+                    raise _bad(path, f"more than {MAX_MEMBERS} members")
+                name = info.name
+                expected = name in ("vadapt-archive.json", "manifest.json") or (
+                    name.startswith("blobs/") and len(name) == 6 + 64
+                    and all(c in "0123456789abcdef" for c in name[6:])
+                )
+                if not expected or not info.isreg():
+                    raise _bad(path, f"unexpected member {name!r}")
+                if name in members:
+                    raise _bad(path, f"duplicate member {name!r}")
+                fh = tar.extractfile(info)
+                assert fh is not None
+                members[name] = fh.read()
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise _bad(path, str(exc)) from None
+    try:
+        marker = json.loads(members["vadapt-archive.json"])
+        ok = marker.get("format") == FORMAT and int(marker.get("archive_version", 0)) <= ARCHIVE_VERSION
+    except (KeyError, ValueError, AttributeError, TypeError):
+        ok = False
+    if not ok:
+        raise _bad(path, "missing or unknown vadapt-archive.json marker")
+    if "manifest.json" not in members:
+        raise _bad(path, "no manifest.json")
+    m = Manifest.from_json(members["manifest.json"], source=f"archive {path} manifest")
+    contents: dict[str, bytes] = {}
+    for fname, entry in sorted(m.files.items()):
+        data = members.get(f"blobs/{entry.sha256}")
+        if data is None:
+            raise _bad(path, f"file {fname!r} (blob {entry.sha256[:12]}) is missing")
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise CorruptAdapter(f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
+                                 fix="the archive was damaged in transit; export it again")
+        check_file(data, fname, what=f"archive {path} adapter {m.ref} file {fname!r}")
+        contents[fname] = data
+    base = m.model_dump(exclude={"version", "created", "files", "schema_version", "writer"})
+    return reg._commit(base, m.version, contents, overwrite=False, created=m.created, identical_ok=True)

@@ -1,0 +1,638 @@
+"""`Registry`: content-addressed blobs, manifests, a SQLite index, one lock.
+
+Layout under the root::
+
+    blobs/sha256/<2 hex>/<64 hex>                 file contents, stored once
+    manifests/<vertical>/<name>/<version>.json    the truth about each adapter
+    index.sqlite                                  cache of the manifests (WAL)
+    tmp/                                          in-flight writes; tmp/journal/ intents
+    registry.lock                                 the writers' lock
+
+A save writes blobs (temp, fsync, rename), then a journal entry, then the manifest
+(temp, fsync, rename), then the index in one transaction, then drops the journal. The
+manifest rename is the commit point: a crash before it leaves the old state, after it
+the new one; a left-over journal entry tells the next process to bring the index in
+line with the manifests, and `gc` removes orphan blobs and temp files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from vadapt_registry import _fs, index
+from vadapt_registry.errors import AdapterExists, CorruptAdapter, InvalidConfig, NoSpace, NotFound, RegistryBusy
+from vadapt_registry.manifest import FileEntry, Manifest, ManifestDraft, draft_error
+from vadapt_registry.names import format_ref, parse_ref, validate_file_name, validate_name, validate_version
+from vadapt_registry.safefiles import check_file
+
+
+def default_root() -> Path:
+    """``$VADAPT_HOME``, else the platform's user data directory for vadapt."""
+    env = os.environ.get("VADAPT_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("vadapt"))
+
+
+@dataclass(frozen=True)
+class LoadedAdapter:
+    """A verified adapter: its manifest, the bytes of each file, and the blob paths."""
+
+    manifest: Manifest
+    files: dict[str, bytes]
+    paths: dict[str, Path]
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    ref: str
+    file: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.ref}{f' {self.file}' if self.file else ''}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class GcReport:
+    removed_blobs: int = 0
+    freed_bytes: int = 0
+    removed_temp: int = 0
+    kept_blobs: int = 0
+    recovered: int = 0
+
+
+@dataclass(frozen=True)
+class AdapterSummary:
+    """One listing row, read from the index without parsing the manifest."""
+
+    name: str
+    version: str
+    vertical: str
+    task: str
+    method: str
+    backbone: str
+    created: str
+    size: int
+    parent: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass
+class _Pending:
+    temps: list[Path] = field(default_factory=list)
+    new_blobs: list[Path] = field(default_factory=list)
+    journal: Path | None = None
+    manifest: Path | None = None
+    old_manifest: bytes | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Registry:
+    """Trusted local storage for adapters. Safe across threads and processes."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 30.0) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        self.lock_timeout = float(lock_timeout)
+        self._lock = _fs.RegistryLock(self.root / "registry.lock", self.lock_timeout)
+
+    # ---- paths -------------------------------------------------------------------------
+    @property
+    def index_path(self) -> Path:
+        return self.root / "index.sqlite"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.root / "tmp"
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.tmp_dir / "journal"
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.root / "blobs" / "sha256" / sha256[:2] / sha256
+
+    def manifest_path(self, vertical: str, name: str, version: int | str) -> Path:
+        return self.root / "manifests" / vertical / name / f"{version}.json"
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.root)!r})"
+
+    # ---- plumbing ----------------------------------------------------------------------
+    def _locked(self, doing: str):  # type: ignore[no-untyped-def]
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if _fs.is_no_space(exc):
+                raise _fs.no_space(exc, self.root, doing) from None
+            raise
+        return self._lock.held(self.root, doing)
+
+    def _ensure_layout(self, doing: str) -> None:
+        try:
+            for d in (self.root / "blobs" / "sha256", self.root / "manifests", self.journal_dir):
+                d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if _fs.is_no_space(exc):
+                raise _fs.no_space(exc, self.root, doing) from None
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection for reading; builds the index first if it is missing."""
+        if not self.index_path.exists() and (self.root / "manifests").is_dir():
+            try:
+                self.reindex()
+            except (NoSpace, RegistryBusy):
+                conn = sqlite3.connect(":memory:", isolation_level=None)
+                conn.executescript(index._SCHEMA)
+                self._fill_index(conn)
+                return conn
+        if not self.index_path.exists():
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            conn.executescript(index._SCHEMA)
+            return conn
+        try:
+            return index.connect(self.index_path, timeout=self.lock_timeout)
+        except sqlite3.OperationalError:
+            return index.connect(self.index_path, timeout=self.lock_timeout, readonly=True)
+
+    def _write_conn(self, doing: str) -> sqlite3.Connection:
+        try:
+            return index.connect(self.index_path, timeout=self.lock_timeout)
+        except sqlite3.DatabaseError as exc:
+            raise self._db_error(exc, doing) from None
+
+    def _db_error(self, exc: sqlite3.Error, doing: str) -> Exception:
+        text = str(exc).lower()
+        if "full" in text or "readonly" in text or "read-only" in text or "unable to open" in text:
+            return NoSpace(
+                f"registry {self.root} index could not be written while {doing} ({exc}); nothing was written",
+                fix="free disk space or use a writable registry, then retry",
+            )
+        return CorruptAdapter(f"registry index {self.index_path} is damaged ({exc})", fix="run `vadapt registry reindex`")
+
+    def _maybe_recover(self) -> None:
+        """Finish what a crashed writer left in the journal, if no writer is active now."""
+        try:
+            if not any(self.journal_dir.iterdir()):
+                return
+        except OSError:
+            return
+        probe = _fs.RegistryLock(self.root / "registry.lock", 0.0)
+        try:
+            with probe.held(self.root, "recovering"):
+                self._recover()
+        except (RegistryBusy, NoSpace, sqlite3.Error):
+            pass  # a live writer owns the journal, or we cannot write: read as is
+
+    def _recover(self) -> int:
+        """Under the lock: make the index match the manifests named by left-over journals."""
+        try:
+            entries = sorted(self.journal_dir.iterdir())
+        except FileNotFoundError:
+            return 0
+        if not entries:
+            return 0
+        conn = self._write_conn("recovering")
+        try:
+            with index.transaction(conn):
+                for entry in entries:
+                    try:
+                        j = json.loads(entry.read_text())
+                        rels = j["manifests"]
+                    except (OSError, ValueError, KeyError, TypeError):
+                        continue
+                    for rel in rels:
+                        self._sync_index_entry(conn, rel)
+        finally:
+            conn.close()
+        for entry in entries:
+            _fs.unlink_quiet(entry)
+        return len(entries)
+
+    def _sync_index_entry(self, conn: sqlite3.Connection, rel: str) -> None:
+        path = self.root / rel
+        parts = Path(rel).parts  # manifests/<vertical>/<name>/<version>.json
+        name, version = parts[2], validate_version(Path(parts[3]).stem)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            index.delete(conn, name, version)
+            return
+        m = Manifest.from_json(text, source=str(path))
+        index.upsert(conn, m, rel, text)
+
+    def _write_journal(self, pending: _Pending, rels: list[str]) -> None:
+        data = json.dumps({"manifests": rels, "pid": os.getpid()}).encode()
+        t = _fs.write_temp(self.tmp_dir, data, "journal")
+        pending.temps.append(t)
+        target = self.journal_dir / t.name.replace(".part", ".json")
+        _fs.install(t, target)
+        pending.temps.remove(t)
+        pending.journal = target
+        _fs.fault("journal_written")
+
+    # ---- save --------------------------------------------------------------------------
+    def save(
+        self,
+        draft: ManifestDraft | Mapping[str, object],
+        files: Mapping[str, str | os.PathLike[str] | bytes],
+        *,
+        version: int | str | None = None,
+        overwrite: bool = False,
+    ) -> Manifest:
+        """Store an adapter's files and manifest; return the stored `Manifest`.
+
+        Every name is validated and every file checked (pickles refused, safetensors
+        headers pre-checked, NaN/Inf refused naming the tensor) before the disk is touched.
+        """
+        if not isinstance(draft, ManifestDraft):
+            try:
+                draft = ManifestDraft.model_validate(dict(draft))
+            except ValidationError as exc:
+                raise draft_error(exc) from None
+        if version is not None:
+            version = validate_version(version)
+        if not files:
+            raise InvalidConfig(f"adapter {draft.name!r} has no files", fix="pass at least the adapter weights")
+        for fname in files:
+            validate_file_name(fname)
+        contents: dict[str, bytes] = {}
+        for fname, src in sorted(files.items()):
+            if isinstance(src, (bytes, bytearray, memoryview)):
+                data = bytes(src)
+            else:
+                try:
+                    data = Path(src).read_bytes()
+                except FileNotFoundError:
+                    raise NotFound(f"adapter file {fname!r} not found at {src}", fix="pass existing files") from None
+            check_file(data, fname, what=f"adapter {draft.name!r} file {fname!r}")
+            contents[fname] = data
+        base = draft.model_dump()
+        return self._commit(base, version, contents, overwrite=overwrite, created=_now())
+
+    def _next_version(self, conn: sqlite3.Connection, vertical: str, name: str) -> int:
+        info = index.name_info(conn, name)
+        highest = max(info[1] if info else 0, index.max_version(conn, name))
+        try:  # the manifests are the truth, whatever the index says
+            for p in (self.root / "manifests" / vertical / name).glob("*.json"):
+                if p.stem.isdigit():
+                    highest = max(highest, int(p.stem))
+        except OSError:
+            pass
+        return highest + 1
+
+    def _commit(
+        self,
+        base: dict[str, object],
+        version: int | str | None,
+        contents: dict[str, bytes],
+        *,
+        overwrite: bool,
+        created: str,
+        identical_ok: bool = False,
+    ) -> Manifest:
+        entries = {f: FileEntry(sha256=_sha256(d), size=len(d)) for f, d in contents.items()}
+        name, vertical = str(base["name"]), str(base["vertical"])
+        with self._locked("saving"):
+            self._ensure_layout("saving")
+            self._recover()
+            conn = self._write_conn("saving")
+            try:
+                row = conn.execute("SELECT vertical FROM adapters WHERE name=? LIMIT 1", (name,)).fetchone()
+                if row and row[0] != vertical:
+                    raise AdapterExists(
+                        f"adapter name {name!r} already belongs to vertical {row[0]!r}, not {vertical!r}",
+                        fix="choose another name",
+                    )
+                if version is None:
+                    version = self._next_version(conn, vertical, name)
+                m = Manifest(**{**base, "version": version, "created": created, "files": entries})
+                mpath = self.manifest_path(vertical, name, version)
+                text = m.to_json()
+                pending = _Pending()
+                if mpath.exists():
+                    old = mpath.read_bytes()
+                    if identical_ok and Manifest.from_json(old, source=str(mpath)) == m:
+                        return m
+                    if not overwrite:
+                        raise AdapterExists(
+                            f"adapter {m.ref} already exists",
+                            fix="save without an explicit version to get the next one, or overwrite it",
+                        )
+                    pending.old_manifest = old
+                try:
+                    self._write_all(conn, m, mpath, text, contents, pending)
+                except Exception as exc:
+                    self._rollback(pending, mpath)
+                    if isinstance(exc, OSError) and _fs.is_no_space(exc):
+                        raise _fs.no_space(exc, self.root, f"saving {m.ref}") from None
+                    if isinstance(exc, sqlite3.Error):
+                        raise self._db_error(exc, f"saving {m.ref}") from None
+                    raise
+            finally:
+                conn.close()
+        return m
+
+    def _write_all(
+        self,
+        conn: sqlite3.Connection,
+        m: Manifest,
+        mpath: Path,
+        text: str,
+        contents: dict[str, bytes],
+        pending: _Pending,
+    ) -> None:
+        for fname, data in contents.items():
+            bpath = self.blob_path(m.files[fname].sha256)
+            if bpath.exists() and self._blob_ok(bpath, m.files[fname]):
+                continue  # identical content is stored once
+            bpath.parent.mkdir(parents=True, exist_ok=True)
+            t = _fs.write_temp(self.tmp_dir, data, "blob")
+            pending.temps.append(t)
+            _fs.install(t, bpath)
+            pending.temps.remove(t)
+            pending.new_blobs.append(bpath)
+            _fs.fault("blob_renamed")
+        rel = mpath.relative_to(self.root).as_posix()
+        self._write_journal(pending, [rel])
+        mpath.parent.mkdir(parents=True, exist_ok=True)
+        t = _fs.write_temp(self.tmp_dir, text.encode("utf-8"), "manifest")
+        pending.temps.append(t)
+        _fs.install(t, mpath)
+        pending.temps.remove(t)
+        pending.manifest = mpath
+        _fs.fault("manifest_renamed")
+        with index.transaction(conn):
+            index.upsert(conn, m, rel, text)
+            _fs.fault("index_before_commit")
+        _fs.fault("index_committed")
+        assert pending.journal is not None
+        _fs.unlink_quiet(pending.journal)
+
+    def _blob_ok(self, path: Path, entry: FileEntry) -> bool:
+        try:
+            if path.stat().st_size != entry.size:
+                return False
+            return _sha256(path.read_bytes()) == entry.sha256
+        except OSError:
+            return False
+
+    def _rollback(self, pending: _Pending, mpath: Path) -> None:
+        """Undo a failed (not crashed) save; leave the journal if the undo itself fails."""
+        clean = True
+        if pending.manifest is not None:
+            try:
+                if pending.old_manifest is not None:
+                    t = _fs.write_temp(self.tmp_dir, pending.old_manifest, "rollback")
+                    _fs.install(t, mpath)
+                else:
+                    os.unlink(mpath)
+            except OSError:
+                clean = False
+        for p in pending.temps + pending.new_blobs:
+            _fs.unlink_quiet(p)
+        if pending.journal is not None and clean:
+            _fs.unlink_quiet(pending.journal)
+
+    # ---- read --------------------------------------------------------------------------
+    def get(self, ref: str) -> Manifest:
+        """The manifest of ``"name"`` (latest version) or ``"name@version"``."""
+        name, version = parse_ref(ref)
+        self._maybe_recover()
+        conn = self._connect()
+        try:
+            r = index.row(conn, name, version)
+            if r is None:
+                raise self._not_found(conn, name, version)
+        finally:
+            conn.close()
+        return Manifest.from_json(r[0], source=f"manifest of {ref}")
+
+    resolve = get
+
+    def _not_found(self, conn: sqlite3.Connection, name: str, version: int | str | None) -> NotFound:
+        known = index.names(conn)
+        if name in known:
+            have = ", ".join(index.versions(conn, name))
+            return NotFound(f"adapter {name!r} has no version {version!r} (versions: {have})",
+                            fix=f"use one of {name}@<version> from `vadapt registry list --name {name}`")
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "see `vadapt registry list`"
+        return NotFound(f"no adapter named {name!r} in registry {self.root}", fix=hint)
+
+    def list(
+        self,
+        vertical: str | None = None,
+        task: str | None = None,
+        backbone: str | None = None,
+        name: str | None = None,
+    ) -> list[Manifest]:
+        """Manifests from the index, ordered by name then version."""
+        self._maybe_recover()
+        conn = self._connect()
+        try:
+            rows = index.select(conn, "manifest_json, manifest_path", vertical=vertical, task=task,
+                                backbone=backbone, name=name)
+        finally:
+            conn.close()
+        return [Manifest.from_json(j, source=p) for j, p in rows]
+
+    def summaries(
+        self,
+        vertical: str | None = None,
+        task: str | None = None,
+        backbone: str | None = None,
+        name: str | None = None,
+    ) -> list[AdapterSummary]:
+        """Like `list` but without parsing manifests: what a listing prints, fast."""
+        self._maybe_recover()
+        conn = self._connect()
+        try:
+            rows = index.select(
+                conn, "name, version, vertical, task, method, backbone, created, size, parent",
+                vertical=vertical, task=task, backbone=backbone, name=name,
+            )
+        finally:
+            conn.close()
+        return [AdapterSummary(*r) for r in rows]
+
+    def _read_manifest_file(self, m: Manifest) -> tuple[Manifest, Path]:
+        path = self.manifest_path(m.vertical, m.name, m.version)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CorruptAdapter(f"adapter {m.ref}: manifest {path} is missing",
+                                 fix="run `vadapt registry reindex`") from None
+        return Manifest.from_json(text, source=f"adapter {m.ref} manifest"), path
+
+    def load(self, ref: str) -> LoadedAdapter:
+        """Read and verify every file of an adapter (hashes, sizes, safetensors, finite)."""
+        m, _ = self._read_manifest_file(self.get(ref))
+        files: dict[str, bytes] = {}
+        paths: dict[str, Path] = {}
+        for fname, entry in sorted(m.files.items()):
+            p = self.blob_path(entry.sha256)
+            try:
+                data = p.read_bytes()
+            except FileNotFoundError:
+                raise CorruptAdapter(f"adapter {m.ref} file {fname!r}: blob {entry.sha256[:12]} is missing",
+                                     fix=f"re-import or remove it (`vadapt registry rm {m.ref}`)") from None
+            if len(data) != entry.size or _sha256(data) != entry.sha256:
+                raise CorruptAdapter(f"adapter {m.ref} file {fname!r}: content does not match its sha256",
+                                     fix=f"the blob was modified on disk; re-import or remove {m.ref}")
+            check_file(data, fname, what=f"adapter {m.ref} file {fname!r}")
+            files[fname], paths[fname] = data, p
+        return LoadedAdapter(manifest=m, files=files, paths=paths)
+
+    def materialize(self, ref: str, dest: str | os.PathLike[str]) -> Path:
+        """Write a verified copy of the adapter's files (and its manifest) into ``dest``."""
+        loaded = self.load(ref)
+        out = Path(dest)
+        out.mkdir(parents=True, exist_ok=True)
+        items = dict(loaded.files)
+        items["vadapt-manifest.json"] = loaded.manifest.to_json().encode("utf-8")
+        for fname, data in items.items():
+            t = out / f".{fname}.{os.getpid()}.part"
+            t.write_bytes(data)
+            os.replace(t, out / fname)
+        return out
+
+    def lineage(self, name_or_ref: str) -> list[Manifest]:
+        """The adapter then its parents, nearest first; stops at a parent no longer stored."""
+        chain = [self.get(name_or_ref)]
+        seen = {chain[0].ref}
+        while chain[-1].parent and chain[-1].parent not in seen:
+            try:
+                parent = self.get(chain[-1].parent)
+            except NotFound:
+                break
+            seen.add(parent.ref)
+            chain.append(parent)
+        return chain
+
+    # ---- maintenance -------------------------------------------------------------------
+    def remove(self, ref: str, *, all_versions: bool = False) -> list[Manifest]:
+        """Remove ``name@version`` (or every version of ``name`` with all_versions=True).
+
+        Blobs stay until `gc`, which frees those no manifest references.
+        """
+        name, version = parse_ref(ref)
+        if version is None and not all_versions:
+            raise InvalidConfig(f"say which version of {name!r} to remove",
+                                fix=f"pass {name}@<version>, or remove every version explicitly (--all)")
+        with self._locked("removing"):
+            self._ensure_layout("removing")
+            self._recover()
+            targets = [self.get(ref)] if version is not None else self.list(name=name)
+            if not targets:
+                raise self._not_found(self._connect(), name, version)
+            rels = [self.manifest_path(m.vertical, m.name, m.version).relative_to(self.root).as_posix()
+                    for m in targets]
+            pending = _Pending()
+            conn = self._write_conn("removing")
+            try:
+                self._write_journal(pending, rels)
+                for rel in rels:
+                    _fs.unlink_quiet(self.root / rel)
+                with index.transaction(conn):
+                    for m in targets:
+                        index.delete(conn, m.name, m.version)
+            except OSError as exc:
+                if _fs.is_no_space(exc):
+                    raise _fs.no_space(exc, self.root, f"removing {ref}") from None
+                raise
+            finally:
+                conn.close()
+            if pending.journal:
+                _fs.unlink_quiet(pending.journal)
+        return targets
+
+    def reindex(self) -> int:
+        """Rebuild the index from the manifests on disk; return how many were indexed."""
+        with self._locked("reindexing"):
+            self._ensure_layout("reindexing")
+            try:
+                conn = index.connect(self.index_path, timeout=self.lock_timeout)
+            except sqlite3.DatabaseError:
+                for suffix in ("", "-wal", "-shm"):
+                    _fs.unlink_quiet(Path(str(self.index_path) + suffix))
+                conn = self._write_conn("reindexing")
+            try:
+                with index.transaction(conn):
+                    index.clear(conn)
+                    n = self._fill_index(conn)
+            except sqlite3.Error as exc:
+                raise self._db_error(exc, "reindexing") from None
+            finally:
+                conn.close()
+            for entry in self.journal_dir.iterdir():
+                _fs.unlink_quiet(entry)
+        return n
+
+    def _manifest_files(self) -> list[Path]:
+        return sorted((self.root / "manifests").glob("*/*/*.json"))
+
+    def _fill_index(self, conn: sqlite3.Connection) -> int:
+        n = 0
+        for path in self._manifest_files():
+            try:
+                text = path.read_text(encoding="utf-8")
+                m = Manifest.from_json(text, source=str(path))
+            except (OSError, CorruptAdapter):
+                continue  # `verify` reports it
+            index.upsert(conn, m, path.relative_to(self.root).as_posix(), text)
+            n += 1
+        return n
+
+    def verify(self, ref: str | None = None) -> list[VerifyProblem]:
+        """Check manifests, blobs (sha256, size, content) and the index; return every problem."""
+        from vadapt_registry.verify import verify_registry
+
+        return verify_registry(self, ref)
+
+    def gc(self) -> GcReport:
+        """Remove blobs no manifest references and every temp file a crash left behind."""
+        from vadapt_registry.verify import collect_garbage
+
+        return collect_garbage(self)
+
+    def export(self, ref: str, path: str | os.PathLike[str]) -> Path:
+        """Write one verified adapter (manifest + blobs) to a single tar archive at ``path``."""
+        from vadapt_registry.archive import export_adapter
+
+        return export_adapter(self, ref, Path(path))
+
+    def import_(self, path: str | os.PathLike[str]) -> Manifest:
+        """Import an archive made by `export`, verifying every file; idempotent when identical."""
+        from vadapt_registry.archive import import_adapter
+
+        return import_adapter(self, Path(path))
+
+
+__all__ = [
+    "AdapterSummary", "GcReport", "LoadedAdapter", "Registry", "VerifyProblem", "default_root",
+    "format_ref", "validate_name",
+]

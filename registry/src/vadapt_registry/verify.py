@@ -1,0 +1,152 @@
+"""`verify` and `gc`: check everything stored, and collect what nothing references."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from typing import TYPE_CHECKING
+
+from vadapt_registry import _fs
+from vadapt_registry.errors import CorruptAdapter, NoSpace, RegistryBusy
+from vadapt_registry.manifest import Manifest
+from vadapt_registry.names import parse_ref
+from vadapt_registry.safefiles import check_file
+
+if TYPE_CHECKING:
+    from vadapt_registry.registry import GcReport, Registry, VerifyProblem
+
+
+def verify_registry(reg: Registry, ref: str | None) -> list[VerifyProblem]:
+    from vadapt_registry.registry import VerifyProblem
+
+    try:
+        with reg._locked("verifying"):
+            reg._recover()
+            return _verify(reg, ref, VerifyProblem)
+    except (NoSpace, RegistryBusy, sqlite3.Error):
+        return _verify(reg, ref, VerifyProblem)  # read-only or busy: verify what is there
+
+
+def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:  # noqa: N803
+    problems: list = []
+    if ref is not None:
+        m = reg.get(ref)
+        paths = [reg.manifest_path(m.vertical, m.name, m.version)]
+    else:
+        paths = reg._manifest_files()
+    checked: dict[str, str | None] = {}  # sha256 -> problem (None = fine)
+    on_disk: dict[tuple[str, str], str] = {}
+    for path in paths:
+        rel = path.relative_to(reg.root).as_posix()
+        label = f"{path.parent.name}@{path.stem}"
+        try:
+            text = path.read_text(encoding="utf-8")
+            m = Manifest.from_json(text, source=rel)
+        except FileNotFoundError:
+            problems.append(VerifyProblem(label, None, f"manifest {rel} is missing"))
+            continue
+        except (OSError, CorruptAdapter) as exc:
+            problems.append(VerifyProblem(label, None, str(exc)))
+            continue
+        if (m.vertical, m.name, str(m.version)) != (path.parent.parent.name, path.parent.name, path.stem):
+            problems.append(VerifyProblem(m.ref, None, f"manifest content does not match its path {rel}"))
+        on_disk[(m.name, str(m.version))] = text
+        for fname, entry in sorted(m.files.items()):
+            if entry.sha256 not in checked:
+                checked[entry.sha256] = _check_blob(reg, entry.sha256, entry.size, fname)
+            if checked[entry.sha256]:
+                problems.append(VerifyProblem(m.ref, fname, checked[entry.sha256]))
+    problems.extend(_check_index(reg, ref, on_disk, VerifyProblem))
+    return problems
+
+
+def _check_blob(reg: Registry, sha256: str, size: int, fname: str) -> str | None:
+    p = reg.blob_path(sha256)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        return f"blob {sha256[:12]} is missing"
+    except OSError as exc:
+        return f"blob {sha256[:12]} cannot be read ({exc.strerror})"
+    if len(data) != size:
+        return f"blob {sha256[:12]} has {len(data)} bytes, manifest says {size}"
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return f"blob {sha256[:12]} content does not match its sha256 (modified on disk)"
+    try:
+        check_file(data, fname)
+    except CorruptAdapter as exc:
+        return exc.message
+    return None
+
+
+def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: type) -> list:  # noqa: N803
+    if not reg.index_path.exists():
+        return []
+    try:
+        conn = reg._connect()
+        try:
+            if ref is not None:
+                name, _ = parse_ref(ref)
+                rows = conn.execute("SELECT name, version, manifest_json FROM adapters WHERE name=?", (name,)).fetchall()
+                rows = [r for r in rows if (r[0], r[1]) in on_disk]
+            else:
+                rows = conn.execute("SELECT name, version, manifest_json FROM adapters").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [VerifyProblem("index", None, f"index.sqlite is unreadable ({exc}); run reindex")]
+    out = []
+    indexed = {(n, v): j for n, v, j in rows}
+    for key in sorted(set(indexed) | set(on_disk)):
+        r = f"{key[0]}@{key[1]}"
+        if key not in on_disk:
+            out.append(VerifyProblem(r, None, "listed in the index but its manifest is gone; run reindex"))
+        elif key not in indexed:
+            out.append(VerifyProblem(r, None, "manifest is not in the index; run reindex"))
+        elif indexed[key] != on_disk[key]:
+            out.append(VerifyProblem(r, None, "index copy differs from the manifest on disk; run reindex"))
+    return out
+
+
+def collect_garbage(reg: Registry) -> GcReport:
+    from vadapt_registry.registry import GcReport
+
+    with reg._locked("collecting garbage"):
+        reg._ensure_layout("collecting garbage")
+        recovered = reg._recover()
+        referenced: set[str] = set()
+        for path in reg._manifest_files():
+            try:
+                raw = json.loads(path.read_bytes())
+                referenced.update(e["sha256"] for e in raw["files"].values())
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                raise CorruptAdapter(
+                    f"cannot collect garbage: manifest {path} is unreadable, so its blobs are unknown",
+                    fix="restore that manifest, or delete it and run `vadapt registry reindex`",
+                ) from None
+        removed = freed = kept = 0
+        for p in sorted((reg.root / "blobs" / "sha256").glob("*/*")):
+            if p.name in referenced:
+                kept += 1
+                continue
+            try:
+                size = p.stat().st_size
+                os.unlink(p)
+            except OSError:
+                continue
+            removed += 1
+            freed += size
+        temps = 0
+        for p in reg.tmp_dir.iterdir():
+            if p.name == "journal":
+                continue
+            temps += 1
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                _fs.unlink_quiet(p)
+    return GcReport(removed_blobs=removed, freed_bytes=freed, removed_temp=temps, kept_blobs=kept,
+                    recovered=recovered)
