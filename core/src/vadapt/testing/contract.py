@@ -1,0 +1,307 @@
+"""``PluginContract``: conformance tests a vertical gets by subclassing one class.
+
+::
+
+    from vadapt.testing import PluginContract
+    import vadapt_legal
+
+    class TestLegalContract(PluginContract):
+        plugin = vadapt_legal
+        def data_config(self, task, tmp_path):
+            return {"path": str(write_small_file(tmp_path))}   # None skips the task
+
+Every check goes through the typed facade (:class:`vadapt.hooks.Hooks`), exactly as
+the core calls plugins, on a host holding only the built-in defaults and this
+plugin. A check for a hook the plugin does not implement is skipped. The class is
+self-contained: it needs no conftest, only pytest.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import subprocess
+import sys
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from vadapt_registry.errors import PluginError
+
+from vadapt.hooks import Hooks
+from vadapt.plugins import PluginHost, PluginRecord, create_host
+from vadapt.testing import checks
+from vadapt.types import BackboneInfo, HeadKind, Splits, TaskSpec
+
+_NO_DATA = "no plugin returned data"
+
+
+class _State:
+    """What one contract class shares across its tests: host, tasks, loaded splits."""
+
+    def __init__(self, suite: PluginContract, tmp_factory: pytest.TempPathFactory) -> None:
+        if suite.plugin is None:
+            raise TypeError(f"{type(suite).__name__}: set `plugin = <your hookimpl module>`")
+        self.suite = suite
+        self.tmp_factory = tmp_factory
+        self.name = suite.plugin_name or checks.plugin_name(suite.plugin)
+        self.host: PluginHost = create_host(load_entrypoints=False)
+        self.record: PluginRecord = self.host.register(suite.plugin, self.name)
+        self.hooks = Hooks(self.host)
+        self._splits: dict[str, Splits | None] = {}
+
+    def implements(self, hook: str) -> bool:
+        return self.record.status == "ok" and hook in self.record.hooks
+
+    def require(self, hook: str) -> None:
+        if self.record.status != "ok":
+            pytest.fail(f"plugin {self.name!r} did not register: {self.record.error}")
+        if not self.implements(hook):
+            pytest.skip(f"plugin {self.name!r} does not implement {hook}")
+
+    def tasks(self) -> dict[str, TaskSpec]:
+        owned = self.hooks.owned_tasks()
+        return {tid: o.value for tid, o in sorted(owned.items()) if o.plugin == self.name}
+
+    def task(self, task_id: str) -> TaskSpec:
+        return self.tasks()[task_id]
+
+    def splits(self, task: TaskSpec) -> Splits:
+        """The task's splits (cached); skips the test when data_config returns None."""
+        if task.id not in self._splits:
+            folder = self.tmp_factory.mktemp(task.id.replace("/", "__"))
+            raw = self.suite.data_config(task, folder)
+            if raw is None:
+                self._splits[task.id] = None
+            else:
+                try:
+                    config = task.data_model.model_validate(raw)
+                except Exception as exc:
+                    pytest.fail(f"data_config({task.id!r}) does not validate against "
+                                f"{task.data_model.__name__}: {exc}")
+                self._splits[task.id] = self.hooks.load_data(task, config)
+        splits = self._splits[task.id]
+        if splits is None:
+            pytest.skip(f"data_config returned None for {task.id!r}")
+        return splits
+
+    def labels(self, task: TaskSpec, *, load: bool = True) -> tuple[str, ...]:
+        if task.labels:
+            return task.labels
+        if load and self.implements("load_data"):
+            labels = self.splits(task).labels
+            if labels:
+                return tuple(labels)
+        return ("a", "b", "c")
+
+    def prefixes(self) -> set[str]:
+        names = {self.name, *(t.vertical for t in self.tasks().values())}
+        return names | {n.replace("-", "_") for n in names} | {n.replace("_", "-") for n in names}
+
+
+class PluginContract:
+    """Subclass it (name the subclass ``Test...``) and set ``plugin``."""
+
+    plugin: ClassVar[Any] = None
+    """The module (or object) holding the plugin's ``@hookimpl`` functions."""
+    plugin_name: ClassVar[str | None] = None
+    """Name to register under; default: its installed entry-point name."""
+    max_examples: ClassVar[int] = 64
+    """How many examples the augment/evaluate checks use."""
+
+    def data_config(self, task: TaskSpec, tmp_path: Any) -> dict[str, Any] | None:
+        """The ``data:`` section that exercises ``load_data`` for ``task``; None skips it.
+
+        Write any small files you need under ``tmp_path`` (a fresh folder per task).
+        """
+        return {}
+
+    def augment_options(self, task: TaskSpec) -> dict[str, Any]:
+        """``augment.options`` passed to the augment check (default: none)."""
+        return {}
+
+    def adversarial_options(self, task: TaskSpec) -> dict[str, Any]:
+        """``adversarial.options`` passed to the adversarial check (default: none)."""
+        return {}
+
+    # -- machinery ------------------------------------------------------------------
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "contract_task" not in metafunc.fixturenames:
+            return
+        try:
+            ids = _task_ids(type(self))
+        except Exception:  # reported by test_registers_cleanly / test_register_tasks
+            ids = []
+        metafunc.parametrize("contract_task", ids)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def contract(cls, tmp_path_factory: pytest.TempPathFactory) -> _State:
+        return _State(cls(), tmp_path_factory)
+
+    # -- registration ---------------------------------------------------------------
+    def test_registers_cleanly(self, contract: _State) -> None:
+        rec = contract.record
+        assert rec.status == "ok", f"plugin {contract.name!r} is {rec.status}: {rec.error}"
+        assert rec.hooks, f"plugin {contract.name!r} implements no vadapt hook"
+
+    def test_import_is_torch_free(self, contract: _State) -> None:
+        module = checks.module_name(type(self).plugin)
+        if module is None:
+            pytest.skip("plugin is not a module")
+        code = (
+            "import importlib, sys\nfrom vadapt.plugins import create_host\n"
+            "from vadapt.hooks import Hooks\n"
+            f"h = create_host(load_entrypoints=False, defaults=False)\n"
+            f"h.register(importlib.import_module({module!r}), {contract.name!r})\n"
+            "Hooks(h).tasks()\n"
+            "print(sorted(m for m in ('torch', 'peft', 'transformers') if m in sys.modules))"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=dict(os.environ), timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip().splitlines()[-1] == "[]", (
+            f"importing {module} and listing its tasks imported {out.stdout.strip()}; "
+            "import heavy libraries inside the functions that need them"
+        )
+
+    def test_register_tasks(self, contract: _State) -> None:
+        contract.require("register_tasks")
+        tasks = contract.tasks()
+        assert tasks, f"plugin {contract.name!r} implements register_tasks but registered none"
+        verticals = {t.vertical for t in tasks.values()}
+        assert len(verticals) == 1, f"tasks span verticals {sorted(verticals)}: {list(tasks)}"
+        for task in tasks.values():
+            model = task.data_model
+            assert model.model_config.get("extra") == "forbid", (
+                f"{task.id}: {model.__name__} must set model_config extra='forbid' "
+                "so a misspelt data option is an error"
+            )
+            undocumented = [n for n, f in model.model_fields.items() if not f.description]
+            assert not undocumented, f"{task.id}: data fields without a description {undocumented}"
+
+    # -- data -----------------------------------------------------------------------
+    def test_load_data(self, contract: _State, contract_task: str) -> None:
+        contract.require("load_data")
+        task = contract.task(contract_task)
+        splits = contract.splits(task)
+        sizes = splits.sizes()
+        assert all(sizes.values()), f"{task.id}: every split must be non-empty, got {sizes}"
+        labels = contract.labels(task)
+        if task.head in (HeadKind.CLASSIFICATION, HeadKind.MULTILABEL):
+            assert task.labels or splits.labels, f"{task.id}: no labels in TaskSpec nor Splits"
+        for split in ("train", "validation", "test"):
+            for i, ex in enumerate(getattr(splits, split)):
+                problem = checks.example_problem(task, labels, ex)
+                assert problem is None, f"{task.id} {split}[{i}]: {problem}"
+
+    def test_load_data_ignores_foreign_task(self, contract: _State) -> None:
+        contract.require("load_data")
+        config = checks.FOREIGN_TASK.data_model()
+        with pytest.raises(PluginError, match=_NO_DATA):
+            contract.hooks.load_data(checks.FOREIGN_TASK, config)
+
+    def test_augment(self, contract: _State, contract_task: str) -> None:
+        contract.require("augment")
+        task = contract.task(contract_task)
+        examples = list(contract.splits(task).train[: self.max_examples])
+        before = copy.deepcopy(examples)
+        config = checks.augment_config(self.augment_options(task))
+        out = contract.hooks.augment(task, examples, np.random.default_rng(7), config)
+        assert checks.same(examples, before), f"{task.id}: augment modified its input in place"
+        assert len(out) == len(examples)
+        for i, (old, new) in enumerate(zip(examples, out, strict=True)):
+            assert new.keys() == old.keys(), f"{task.id}[{i}]: keys {sorted(old)} -> {sorted(new)}"
+            assert checks.same(checks.label_of(task, new), checks.label_of(task, old)), (
+                f"{task.id}[{i}]: augment changed the label"
+            )
+        rng = np.random.default_rng(7)
+        again = contract.hooks.augment(task, copy.deepcopy(before), rng, config)
+        assert checks.same(out, again), f"{task.id}: augment is not deterministic for one seed"
+
+    # -- model-side hooks -----------------------------------------------------------
+    def test_build_head(self, contract: _State, contract_task: str) -> None:
+        contract.require("build_head")
+        import torch
+
+        task = contract.task(contract_task)
+        labels = contract.labels(task)
+        info = BackboneInfo(name="tiny", modality=task.modality, hidden_size=32)
+        try:
+            head = contract.hooks.build_head(task, info, labels, checks.adapt_config(task))
+        except PluginError as exc:
+            if "no plugin built a head" in str(exc):
+                pytest.skip(f"no head for {task.id} from the plugin (defaults absent)")
+            raise
+        out = head(torch.randn(4, 32))
+        expected = {HeadKind.CLASSIFICATION: len(labels), HeadKind.MULTILABEL: len(labels),
+                    HeadKind.REGRESSION: 1}.get(task.head)
+        assert out.shape[0] == 4 and out.dim() == 2, f"{task.id}: head output {tuple(out.shape)}"
+        if expected is not None:
+            assert out.shape[1] == expected, f"{task.id}: {out.shape[1]} outputs, want {expected}"
+
+    def test_adversarial_step(self, contract: _State, contract_task: str) -> None:
+        contract.require("adversarial_step")
+        from vadapt.testing.models import cross_entropy_loss, tiny_batch, tiny_model
+
+        task = contract.task(contract_task)
+        model = tiny_model(task.modality, 3)
+        batch = tiny_batch(task.modality, 3)
+        config = checks.adversarial_config(self.adversarial_options(task))
+        loss = contract.hooks.adversarial_step(task, model, batch, cross_entropy_loss, config)
+        if loss is None:
+            pytest.skip(f"no adversarial term for {task.id}")
+        assert loss.requires_grad, f"{task.id}: adversarial loss has no gradient; it cannot train"
+        loss.backward()
+
+    # -- scoring --------------------------------------------------------------------
+    def test_evaluate(self, contract: _State, contract_task: str) -> None:
+        contract.require("evaluate")
+        task = contract.task(contract_task)
+        if task.head in (HeadKind.TOKEN_CLASSIFICATION, HeadKind.GENERATION):
+            pytest.skip(f"no documented prediction shape for {task.head} yet")
+        labels = contract.labels(task)
+        examples = list(contract.splits(task).test[: self.max_examples])
+        preds, refs = checks.fake_predictions(task, labels, examples)
+        for split in ("validation", "test"):
+            metrics = contract.hooks.evaluate(task, preds, refs, examples, labels, split)
+            for key, value in metrics.items():
+                prefix = key.split(".", 1)[0] if "." in key else None
+                assert prefix in contract.prefixes(), (
+                    f"{task.id}: metric {key!r} must be namespaced '<plugin>.<metric>' "
+                    f"with one of {sorted(contract.prefixes())}"
+                )
+                assert math.isfinite(value), f"{task.id}: metric {key!r} = {value}"
+            if "." in task.metric:
+                assert task.metric in metrics, (
+                    f"{task.id}: TaskSpec.metric {task.metric!r} (watched by early stopping) "
+                    f"is not returned by evaluate on {split}; got {sorted(metrics)}"
+                )
+
+    def test_evaluate_ignores_foreign_task(self, contract: _State) -> None:
+        contract.require("evaluate")
+        task = checks.FOREIGN_TASK
+        examples = [{"text": f"example {i}", "label": task.labels[i % 3]} for i in range(9)]
+        preds, refs = checks.fake_predictions(task, task.labels, examples)
+        metrics = contract.hooks.evaluate(task, preds, refs, examples, task.labels, "test")
+        assert not metrics, f"evaluate scored a task it does not own: {sorted(metrics)}"
+
+    def test_baselines(self, contract: _State, contract_task: str) -> None:
+        contract.require("baselines")
+        task = contract.task(contract_task)
+        splits = contract.splits(task)
+        result = contract.hooks.baselines(task, splits, contract.labels(task), checks.fake_encode)
+        for name, metrics in result.items():
+            assert isinstance(name, str) and metrics, f"{task.id}: baseline {name!r} is empty"
+            for key, value in metrics.items():
+                assert math.isfinite(value), f"{task.id}: baseline {name!r} {key} = {value}"
+
+
+def _task_ids(cls: type[PluginContract]) -> list[str]:
+    """Task ids for parametrising, computed at collection without loading data."""
+    host = create_host(load_entrypoints=False, defaults=False)
+    name = cls.plugin_name or checks.plugin_name(cls.plugin)
+    if host.register(cls.plugin, name).status != "ok":
+        return []
+    return sorted(Hooks(host).tasks())
