@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pluggy
+from vadapt_registry.errors import NotFound, PluginError, VadaptError
 
 from vadapt.plugins import PluginHost, get_host
 from vadapt.types import BackboneInfo, BackboneSpec, Baselines, Example, Metrics, Splits, TaskSpec
-from vadapt_registry.errors import NotFound, PluginError, VadaptError
 
 
 @dataclass(frozen=True)
@@ -65,33 +65,64 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _registered(host: PluginHost, hook: str, cls: type) -> dict[str, list[Any]]:
+    """Each plugin's registrations for ``hook``, plugin by plugin.
+
+    A plugin whose registration hook raises or returns the wrong type is taken out
+    of service (listed broken with the error naming it and the hook) and the others
+    keep working; under ``VADAPT_STRICT_PLUGINS=1`` it is fatal.
+    """
+    found: dict[str, list[Any]] = {}
+    for impl in list(_impls(host, hook)):
+        try:
+            result = _call(host, impl, hook, {})
+            if result is None:
+                continue
+            try:
+                items = list(result)  # a generator's body runs here
+            except TypeError:
+                raise _wrong_type(
+                    host, impl.plugin_name, hook, f"an iterable of {cls.__name__}", result
+                ) from None
+            except VadaptError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {host.describe(impl.plugin_name)} raised in hook {hook!r}: "
+                    f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+                    fix="this is a bug in the plugin; report it to its authors, or disable it "
+                    f"with VADAPT_DISABLE_PLUGINS={impl.plugin_name}",
+                ) from exc
+            for item in items:
+                if not isinstance(item, cls):
+                    raise _wrong_type(host, impl.plugin_name, hook, cls.__name__, item)
+        except VadaptError as err:
+            host.mark_broken(impl.plugin_name, str(err))
+            continue
+        found[impl.plugin_name] = items
+    return found
+
+
 def _collect(host: PluginHost, hook: str, cls: type, key: Callable[[Any], str]) -> dict[str, Owned]:
     found: dict[str, Owned] = {}
-    for impl in _impls(host, hook):
-        result = _call(host, impl, hook, {})
-        if result is None:
-            continue
-        try:
-            items = list(result)
-        except TypeError:
-            raise _wrong_type(host, impl.plugin_name, hook, f"an iterable of {cls.__name__}", result) from None
+    for plugin, items in _registered(host, hook, cls).items():
         for item in items:
-            if not isinstance(item, cls):
-                raise _wrong_type(host, impl.plugin_name, hook, cls.__name__, item)
             k = key(item)
             if k in found:
                 raise PluginError(
                     f"{cls.__name__} {k!r} is claimed by two plugins: "
-                    f"{host.describe(found[k].plugin)} and {host.describe(impl.plugin_name)}",
-                    fix=f"uninstall or disable one (VADAPT_DISABLE_PLUGINS={impl.plugin_name})",
+                    f"{host.describe(found[k].plugin)} and {host.describe(plugin)}",
+                    fix=f"uninstall or disable one (VADAPT_DISABLE_PLUGINS={plugin})",
                 )
-            found[k] = Owned(impl.plugin_name, item)
+            found[k] = Owned(plugin, item)
     return found
 
 
 def _suggest(name: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
-    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known)) or 'none'}"
+    return (
+        f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known)) or 'none'}"
+    )
 
 
 class Hooks:
@@ -111,12 +142,20 @@ class Hooks:
     def tasks(self) -> dict[str, TaskSpec]:
         return {k: o.value for k, o in sorted(self.owned_tasks().items())}
 
+    def tasks_by_plugin(self) -> dict[str, list[TaskSpec]]:
+        """Each healthy plugin's own tasks, without the cross-plugin conflict check
+        (``list-plugins`` uses it to show who claims what even when two collide)."""
+        return _registered(self.host, "register_tasks", TaskSpec)
+
     def task(self, task_id: str) -> TaskSpec:
         owned = self.owned_tasks()
         if task_id not in owned:
+            broken = [r.name for r in self.host.broken()]
+            note = f" (broken plugins not loaded: {', '.join(broken)})" if broken else ""
             raise NotFound(
-                f"unknown task {task_id!r}; {_suggest(task_id, list(owned))}",
-                fix="run `vadapt tasks` to list the tasks of the installed plugins",
+                f"unknown task {task_id!r}; {_suggest(task_id, list(owned))}{note}",
+                fix="run `vadapt tasks` to list the tasks of the installed plugins "
+                "and `vadapt list-plugins` to see broken ones",
             )
         return owned[task_id].value
 
@@ -126,7 +165,9 @@ class Hooks:
 
     def owned_backbones(self) -> dict[str, Owned]:
         if self._backbones is None:
-            self._backbones = _collect(self.host, "register_backbones", BackboneSpec, lambda b: b.name)
+            self._backbones = _collect(
+                self.host, "register_backbones", BackboneSpec, lambda b: b.name
+            )
         return self._backbones
 
     def backbones(self) -> dict[str, BackboneSpec]:
@@ -161,11 +202,14 @@ class Hooks:
             raise _wrong_type(self.host, plugin, "load_data", "vadapt.Splits", splits)
         return splits
 
-    def build_head(self, task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str], config: Any) -> Any:
+    def build_head(
+        self, task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str], config: Any
+    ) -> Any:
         import torch.nn as nn  # only on the training path
 
         found = self._first(
-            "build_head", {"task": task, "backbone": backbone, "labels": tuple(labels), "config": config}
+            "build_head",
+            {"task": task, "backbone": backbone, "labels": tuple(labels), "config": config},
         )
         if found is None:
             raise PluginError(f"no plugin built a head for task {task.id!r} (hook 'build_head')")
@@ -174,10 +218,18 @@ class Hooks:
             raise _wrong_type(self.host, plugin, "build_head", "a torch.nn.Module", head)
         return head
 
-    def adversarial_step(self, task: TaskSpec, model: Any, batch: dict[str, Any], loss_fn: Any, config: Any) -> Any:
+    def adversarial_step(
+        self, task: TaskSpec, model: Any, batch: dict[str, Any], loss_fn: Any, config: Any
+    ) -> Any:
         import torch
 
-        kwargs = {"task": task, "model": model, "batch": batch, "loss_fn": loss_fn, "config": config}
+        kwargs = {
+            "task": task,
+            "model": model,
+            "batch": batch,
+            "loss_fn": loss_fn,
+            "config": config,
+        }
         found = self._first("adversarial_step", kwargs)
         if found is None:
             return None
@@ -193,14 +245,23 @@ class Hooks:
         return loss
 
     # -- chained and merged hooks ---------------------------------------------------
-    def augment(self, task: TaskSpec, examples: list[Example], rng: Any, config: Any) -> list[Example]:
+    def augment(
+        self, task: TaskSpec, examples: list[Example], rng: Any, config: Any
+    ) -> list[Example]:
         current = examples
         for impl in _impls(self.host, "augment"):
-            out = _call(self.host, impl, "augment", {"task": task, "examples": current, "rng": rng, "config": config})
+            out = _call(
+                self.host,
+                impl,
+                "augment",
+                {"task": task, "examples": current, "rng": rng, "config": config},
+            )
             if out is None:
                 continue
             if not isinstance(out, list) or not all(isinstance(e, dict) for e in out):
-                raise _wrong_type(self.host, impl.plugin_name, "augment", "a list of example dicts", out)
+                raise _wrong_type(
+                    self.host, impl.plugin_name, "augment", "a list of example dicts", out
+                )
             if len(out) != len(current):
                 raise PluginError(
                     f"plugin {self.host.describe(impl.plugin_name)} hook 'augment' returned "
@@ -210,7 +271,9 @@ class Hooks:
             current = out
         return current
 
-    def _merged(self, hook: str, kwargs: dict[str, Any], what: str) -> dict[str, Any]:
+    def _merged(
+        self, hook: str, kwargs: dict[str, Any], expected: str, check: Callable[[Any, Any], bool]
+    ) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         owners: dict[str, str] = {}
         for impl in _impls(self.host, hook):
@@ -218,12 +281,15 @@ class Hooks:
             if out is None:
                 continue
             if not isinstance(out, dict):
-                raise _wrong_type(self.host, impl.plugin_name, hook, f"a dict of {what}", out)
+                raise _wrong_type(self.host, impl.plugin_name, hook, expected, out)
             for key, value in out.items():
+                if not check(key, value):
+                    raise _wrong_type(self.host, impl.plugin_name, hook, expected, {key: value})
                 if key in owners:
+                    first, second = owners[key], impl.plugin_name
                     raise PluginError(
                         f"{hook} key {key!r} is returned by two plugins: "
-                        f"{self.host.describe(owners[key])} and {self.host.describe(impl.plugin_name)}",
+                        f"{self.host.describe(first)} and {self.host.describe(second)}",
                         fix="prefix metric keys with the plugin name, e.g. '<plugin>.<metric>'",
                     )
                 owners[key] = impl.plugin_name
@@ -247,30 +313,39 @@ class Hooks:
             "labels": tuple(labels),
             "split": split,
         }
-        merged = self._merged("evaluate", kwargs, "metric name -> float")
-        metrics: Metrics = {}
-        for key, value in merged.items():
-            if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise PluginError(
-                    f"hook 'evaluate' returned {key!r}: {_short(value)}; metrics must map str to float",
-                    fix="return {'<plugin>.<metric>': float(value)}",
-                )
-            metrics[key] = float(value)
-        return metrics
+        merged = self._merged("evaluate", kwargs, "a dict {'<plugin>.<metric>': float}", _metric)
+        return {key: float(value) for key, value in merged.items()}
 
     def baselines(
-        self, task: TaskSpec, splits: Splits, labels: Sequence[str], encode: Callable[[Sequence[str]], Any]
+        self,
+        task: TaskSpec,
+        splits: Splits,
+        labels: Sequence[str],
+        encode: Callable[[Sequence[str]], Any],
     ) -> Baselines:
         kwargs = {"task": task, "splits": splits, "labels": tuple(labels), "encode": encode}
-        merged = self._merged("baselines", kwargs, "baseline name -> {metric: float}")
-        out: Baselines = {}
-        for name, metrics in merged.items():
-            if not isinstance(metrics, dict):
-                raise PluginError(
-                    f"hook 'baselines' returned {name!r}: {_short(metrics)}; expected {{metric: float}}"
-                )
-            out[name] = {str(k): float(v) for k, v in metrics.items()}
-        return out
+        merged = self._merged(
+            "baselines",
+            kwargs,
+            "a dict {baseline name: {metric: float}}",
+            lambda name, metrics: (
+                isinstance(name, str)
+                and isinstance(metrics, dict)
+                and all(_metric(k, v) for k, v in metrics.items())
+            ),
+        )
+        return {name: {k: float(v) for k, v in m.items()} for name, m in merged.items()}
+
+
+def _metric(key: Any, value: Any) -> bool:
+    """A metric entry: str key, real number value (numpy scalars included, bools not)."""
+    if not isinstance(key, str) or isinstance(value, (bool, str, bytes)):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not hasattr(value, "__len__")
 
 
 def hooks() -> Hooks:

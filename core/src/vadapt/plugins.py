@@ -26,10 +26,10 @@ from types import ModuleType
 from typing import Any
 
 import pluggy
+from vadapt_registry.errors import PluginError
 
 from vadapt import hookspecs
 from vadapt.hookspecs import PROJECT
-from vadapt_registry.errors import PluginError
 
 log = logging.getLogger("vadapt.plugins")
 
@@ -106,10 +106,35 @@ class PluginHost:
             )
         else:
             rec.hooks = tuple(
-                h.name for h in self.pm.get_hookcallers(plugin) or () if h.name in hookspecs.HOOK_NAMES
+                h.name
+                for h in self.pm.get_hookcallers(plugin) or ()
+                if h.name in hookspecs.HOOK_NAMES
             )
         self.records[name] = rec
         return rec
+
+    def mark_broken(self, name: str, error: str) -> None:
+        """Take a plugin that failed at run time (e.g. its ``register_tasks`` raised) out of
+        service: unregister its hooks, list it as broken, log one line; fatal when strict."""
+        rec = self.records.get(name) or PluginRecord(name=name, status="broken")
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
+        rec.status, rec.error, rec.hooks = "broken", error, ()
+        self.records[name] = rec
+        log.warning("vadapt plugin %r (%s) is broken: %s", name, rec.distribution, error)
+        if _strict() or rec.internal:  # the error text already carries its fix
+            raise PluginError(error)
+
+    def broken(self) -> list[PluginRecord]:
+        return [r for r in self.records.values() if r.status == "broken"]
+
+
+_STRICT_FIX = "fix or uninstall the plugin, or unset VADAPT_STRICT_PLUGINS to skip it"
+
+
+def _norm(name: str) -> str:
+    """Distribution and entry-point names compare like pip compares them."""
+    return name.strip().lower().replace("_", "-").replace(".", "-")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -130,7 +155,7 @@ def _unknown_hooks(plugin: object) -> list[str]:
         except Exception:
             continue
         opts = getattr(obj, f"{PROJECT}_impl", None)
-        if isinstance(opts, dict):
+        if isinstance(opts, dict) and not opts.get("optionalhook"):
             hook_name = opts.get("specname") or attr
             if hook_name not in hookspecs.HOOK_NAMES:
                 unknown.append(hook_name)
@@ -141,7 +166,7 @@ def _env_list(var: str) -> set[str] | None:
     raw = os.environ.get(var)
     if raw is None:
         return None
-    return {item.strip() for item in raw.split(",") if item.strip()}
+    return {_norm(item) for item in raw.split(",") if item.strip()}
 
 
 def _strict() -> bool:
@@ -173,18 +198,28 @@ def load_entrypoint_plugins(host: PluginHost) -> None:
     """Load every ``vadapt`` entry point, each in isolation, honouring the env lists."""
     allow = _env_list("VADAPT_LOAD_PLUGINS")
     block = _env_list("VADAPT_DISABLE_PLUGINS") or set()
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, str | None]] = {}
     for ep in sorted(_entry_points(), key=lambda e: e.name):
-        if ep.name in seen:  # the same distribution visible twice on sys.path
-            continue
-        seen.add(ep.name)
         dist = getattr(ep, "dist", None)
         meta: dict[str, Any] = {
             "distribution": dist.metadata["Name"] if dist is not None else None,
             "version": dist.version if dist is not None else None,
             "module": ep.value,
         }
-        keys = {ep.name, meta["distribution"] or ""}
+        if ep.name in seen:
+            if seen[ep.name] == (ep.value, meta["distribution"]):
+                continue  # the same distribution visible twice on sys.path
+            first = seen[ep.name][1]
+            error = (
+                f"entry point name {ep.name!r} is used by two distributions: {first} "
+                f"and {meta['distribution']}; only the first was loaded"
+            )
+            log.warning("vadapt plugin %r: %s", ep.name, error)
+            if _strict():
+                raise PluginError(error, fix="uninstall one of the two distributions")
+            continue
+        seen[ep.name] = (ep.value, meta["distribution"])
+        keys = {_norm(ep.name), _norm(meta["distribution"] or "")}
         if (allow is not None and not keys & allow) or keys & block:
             host.records[ep.name] = PluginRecord(name=ep.name, status="disabled", **meta)
             continue
@@ -197,12 +232,14 @@ def load_entrypoint_plugins(host: PluginHost) -> None:
         else:
             rec = host.register(plugin, ep.name, **meta)
             if rec.status == "broken":
-                log.warning("vadapt plugin %r (%s) is broken: %s", ep.name, meta["distribution"], rec.error)
+                log.warning(
+                    "vadapt plugin %r (%s) is broken: %s", ep.name, meta["distribution"], rec.error
+                )
         rec = host.records[ep.name]
         if rec.status == "broken" and _strict():
             raise PluginError(
                 f"plugin {ep.name!r} ({meta['distribution']}) is broken: {rec.error}",
-                fix="fix or uninstall the plugin, or unset VADAPT_STRICT_PLUGINS to skip it",
+                fix=_STRICT_FIX,
             )
     try:
         host.pm.check_pending()

@@ -78,8 +78,10 @@ class _State:
                 try:
                     config = task.data_model.model_validate(raw)
                 except Exception as exc:
-                    pytest.fail(f"data_config({task.id!r}) does not validate against "
-                                f"{task.data_model.__name__}: {exc}")
+                    pytest.fail(
+                        f"data_config({task.id!r}) does not validate against "
+                        f"{task.data_model.__name__}: {exc}"
+                    )
                 self._splits[task.id] = self.hooks.load_data(task, config)
         splits = self._splits[task.id]
         if splits is None:
@@ -158,8 +160,13 @@ class PluginContract:
             "Hooks(h).tasks()\n"
             "print(sorted(m for m in ('torch', 'peft', 'transformers') if m in sys.modules))"
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env=dict(os.environ), timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr[-2000:]
         assert out.stdout.strip().splitlines()[-1] == "[]", (
             f"importing {module} and listing its tasks imported {out.stdout.strip()}; "
@@ -235,8 +242,11 @@ class PluginContract:
                 pytest.skip(f"no head for {task.id} from the plugin (defaults absent)")
             raise
         out = head(torch.randn(4, 32))
-        expected = {HeadKind.CLASSIFICATION: len(labels), HeadKind.MULTILABEL: len(labels),
-                    HeadKind.REGRESSION: 1}.get(task.head)
+        expected = {
+            HeadKind.CLASSIFICATION: len(labels),
+            HeadKind.MULTILABEL: len(labels),
+            HeadKind.REGRESSION: 1,
+        }.get(task.head)
         assert out.shape[0] == 4 and out.dim() == 2, f"{task.id}: head output {tuple(out.shape)}"
         if expected is not None:
             assert out.shape[1] == expected, f"{task.id}: {out.shape[1]} outputs, want {expected}"
