@@ -249,9 +249,9 @@ class Registry:
         t = _fs.write_temp(self.tmp_dir, data, "journal")
         pending.temps.append(t)
         target = self.journal_dir / t.name.replace(".part", ".json")
+        pending.journal = target
         _fs.install(t, target)
         pending.temps.remove(t)
-        pending.journal = target
         _fs.fault("journal_written")
 
     # ---- save --------------------------------------------------------------------------
@@ -372,18 +372,18 @@ class Registry:
             bpath.parent.mkdir(parents=True, exist_ok=True)
             t = _fs.write_temp(self.tmp_dir, data, "blob")
             pending.temps.append(t)
+            pending.new_blobs.append(bpath)  # before the rename: a failed dir fsync still undoes it
             _fs.install(t, bpath)
             pending.temps.remove(t)
-            pending.new_blobs.append(bpath)
             _fs.fault("blob_renamed")
         rel = mpath.relative_to(self.root).as_posix()
         self._write_journal(pending, [rel])
         mpath.parent.mkdir(parents=True, exist_ok=True)
         t = _fs.write_temp(self.tmp_dir, text.encode("utf-8"), "manifest")
         pending.temps.append(t)
+        pending.manifest = mpath
         _fs.install(t, mpath)
         pending.temps.remove(t)
-        pending.manifest = mpath
         _fs.fault("manifest_renamed")
         with index.transaction(conn):
             index.upsert(conn, m, rel, text)
@@ -408,7 +408,7 @@ class Registry:
                 if pending.old_manifest is not None:
                     t = _fs.write_temp(self.tmp_dir, pending.old_manifest, "rollback")
                     _fs.install(t, mpath)
-                else:
+                elif mpath.exists():
                     os.unlink(mpath)
             except OSError:
                 clean = False
