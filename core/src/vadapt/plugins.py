@@ -220,12 +220,19 @@ def load_entrypoint_plugins(host: PluginHost) -> None:
             continue
         seen[ep.name] = (ep.value, meta["distribution"])
         keys = {_norm(ep.name), _norm(meta["distribution"] or "")}
-        if (allow is not None and not keys & allow) or keys & block:
-            host.records[ep.name] = PluginRecord(name=ep.name, status="disabled", **meta)
+        reason = None
+        if keys & block:
+            reason = "disabled by VADAPT_DISABLE_PLUGINS"
+        elif allow is not None and not keys & allow:
+            reason = "not in VADAPT_LOAD_PLUGINS"
+        if reason:
+            host.records[ep.name] = PluginRecord(
+                name=ep.name, status="disabled", error=reason, **meta
+            )
             continue
         try:
             plugin = ep.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin must not be able to exit the CLI
             error = f"failed to import {ep.value!r}: {_one_line(exc)}"
             host.records[ep.name] = PluginRecord(name=ep.name, status="broken", error=error, **meta)
             log.warning("vadapt plugin %r (%s) is broken: %s", ep.name, meta["distribution"], error)
