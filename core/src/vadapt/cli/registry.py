@@ -1,5 +1,211 @@
-"""CLI: ``vadapt registry ...`` (placeholder until the registry lands)."""
+"""CLI: ``vadapt registry list|show|verify|rm|gc|reindex|export|import|lineage``.
+
+Imports only typer, json and vadapt_registry, never torch or peft, so listing,
+verifying and moving adapters stays fast. Errors are raised as `VadaptError`s; the
+root CLI turns them into one line and the exit code of their class.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(name="registry", help="List, verify, export and import stored adapters.", no_args_is_help=True)
+from vadapt_registry import CorruptAdapter, Manifest, Registry
+from vadapt_registry.registry import AdapterSummary
+
+app = typer.Typer(
+    name="registry",
+    help="List, show, verify, export and import stored adapters.",
+    no_args_is_help=True,
+)
+
+RegistryOpt = Annotated[
+    Path | None,
+    typer.Option("--registry", envvar="VADAPT_HOME", show_envvar=True,
+                 help="Registry root (default: $VADAPT_HOME, else the user data dir)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+RefArg = Annotated[str, typer.Argument(help="NAME (latest version) or NAME@VERSION.")]
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    for line in [headers, *rows]:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _version(v: str) -> int | str:
+    return int(v) if v.isdigit() else v
+
+
+def _summary_json(s: AdapterSummary) -> dict[str, Any]:
+    return {"ref": s.ref, "name": s.name, "version": _version(s.version), "vertical": s.vertical,
+            "task": s.task, "method": s.method, "backbone": s.backbone, "created": s.created,
+            "size": s.size, "parent": s.parent}
+
+
+@app.command("list")
+def list_(
+    vertical: Annotated[str | None, typer.Option(help="Only this vertical.")] = None,
+    task: Annotated[str | None, typer.Option(help="Only this task id (vertical/task).")] = None,
+    backbone: Annotated[str | None, typer.Option(help="Only adapters of this backbone.")] = None,
+    name: Annotated[str | None, typer.Option(help="Only versions of this adapter.")] = None,
+    as_json: JsonOpt = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """List stored adapters (from the index; fast)."""
+    rows = Registry(registry).summaries(vertical=vertical, task=task, backbone=backbone, name=name)
+    if as_json:
+        _echo_json([_summary_json(s) for s in rows])
+        return
+    if not rows:
+        typer.echo("no adapters")
+        return
+    _table(["NAME", "VERSION", "VERTICAL", "TASK", "METHOD", "BACKBONE", "SIZE", "CREATED"],
+           [[s.name, s.version, s.vertical, s.task, s.method, s.backbone, _size(s.size), s.created[:19] + "Z"]
+            for s in rows])
+
+
+def _show_human(m: Manifest) -> None:
+    pairs = [
+        ("ref", m.ref), ("vertical", m.vertical), ("task", m.task),
+        ("method", f"{m.method.name} {json.dumps(m.method.config, sort_keys=True)}"),
+        ("backbone", f"{m.backbone.name} ({m.backbone.fingerprint})"),
+        ("labels", ", ".join(m.labels) or "-"),
+        ("validation", json.dumps(m.metrics.validation, sort_keys=True)),
+        ("test", json.dumps(m.metrics.test, sort_keys=True)),
+        ("parent", m.parent or "-"), ("created", m.created), ("vadapt", m.vadapt_version or "-"),
+        ("plugins", ", ".join(f"{k} {v}" for k, v in sorted(m.plugins.items())) or "-"),
+        ("data", m.data_fingerprint or "-"), ("license", m.license or "-"),
+        ("intended use", m.intended_use or "-"), ("notes", m.notes or "-"),
+    ]
+    width = max(len(k) for k, _ in pairs)
+    for k, v in pairs:
+        typer.echo(f"{k.ljust(width)}  {v}")
+    typer.echo("files:")
+    _table(["  FILE", "SIZE", "SHA256"],
+           [[f"  {f}", _size(e.size), e.sha256] for f, e in sorted(m.files.items())])
+
+
+@app.command()
+def show(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
+    """Show one adapter's manifest."""
+    m = Registry(registry).get(ref)
+    if as_json:
+        typer.echo(m.to_json(), nl=False)
+    else:
+        _show_human(m)
+
+
+@app.command()
+def verify(
+    ref: Annotated[str | None, typer.Argument(help="One adapter; default: everything.")] = None,
+    as_json: JsonOpt = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Check every manifest, blob hash, safetensors header and the index."""
+    reg = Registry(registry)
+    problems = reg.verify(ref)
+    checked = 1 if ref else len(reg.summaries())
+    if as_json:
+        _echo_json({"ok": not problems, "checked": checked,
+                    "problems": [{"ref": p.ref, "file": p.file, "problem": p.problem} for p in problems]})
+    else:
+        for p in problems:
+            typer.echo(f"FAIL {p}")
+        if not problems:
+            typer.echo(f"ok: {checked} adapter(s) verified in {reg.root}")
+    if problems:
+        refs = sorted({p.ref for p in problems})
+        raise CorruptAdapter(f"{len(problems)} problem(s) in {', '.join(refs)}",
+                             fix="re-import or `vadapt registry rm` the named adapters; `reindex` fixes index problems")
+
+
+@app.command("rm")
+def rm(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION (or NAME with --all).")],
+    all_versions: Annotated[bool, typer.Option("--all", help="Remove every version of NAME.")] = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Remove an adapter version; `gc` then frees blobs nothing references."""
+    removed = Registry(registry).remove(ref, all_versions=all_versions)
+    for m in removed:
+        typer.echo(f"removed {m.ref}")
+    typer.echo("run `vadapt registry gc` to free unreferenced blobs")
+
+
+@app.command()
+def gc(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
+    """Delete unreferenced blobs and temp files left by interrupted saves."""
+    r = Registry(registry).gc()
+    if as_json:
+        _echo_json({"removed_blobs": r.removed_blobs, "freed_bytes": r.freed_bytes,
+                    "removed_temp": r.removed_temp, "kept_blobs": r.kept_blobs, "recovered": r.recovered})
+    else:
+        typer.echo(f"removed {r.removed_blobs} blob(s) ({_size(r.freed_bytes)}) and {r.removed_temp} temp file(s); "
+                   f"kept {r.kept_blobs} blob(s)")
+
+
+@app.command()
+def reindex(registry: RegistryOpt = None) -> None:
+    """Rebuild index.sqlite from the manifests on disk."""
+    reg = Registry(registry)
+    n = reg.reindex()
+    typer.echo(f"indexed {n} adapter(s) in {reg.root}")
+
+
+@app.command()
+def export(
+    ref: RefArg,
+    file: Annotated[Path, typer.Argument(help="Archive file to write (a tar).")],
+    registry: RegistryOpt = None,
+) -> None:
+    """Export one verified adapter to a single archive file."""
+    reg = Registry(registry)
+    path = reg.export(ref, file)
+    typer.echo(f"exported {reg.get(ref).ref} to {path}")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Archive written by `vadapt registry export`.")],
+    as_json: JsonOpt = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Import an adapter archive, verifying every file."""
+    m = Registry(registry).import_(file)
+    if as_json:
+        typer.echo(m.to_json(), nl=False)
+    else:
+        typer.echo(f"imported {m.ref}")
+
+
+@app.command()
+def lineage(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
+    """Show an adapter and the chain of adapters it was trained from."""
+    chain = Registry(registry).lineage(ref)
+    if as_json:
+        _echo_json([{"ref": m.ref, "task": m.task, "method": m.method.name, "created": m.created,
+                     "parent": m.parent} for m in chain])
+        return
+    _table(["REF", "TASK", "METHOD", "CREATED", "PARENT"],
+           [[("  " * i) + m.ref, m.task, m.method.name, m.created[:19] + "Z", m.parent or "-"]
+            for i, m in enumerate(chain)])
+    last = chain[-1]
+    if last.parent:
+        typer.echo(f"(parent {last.parent} is no longer stored)")
