@@ -1,0 +1,176 @@
+"""The three customer-service tasks and the pydantic models of their ``data:`` sections.
+
+Kept free of heavy imports: ``vadapt tasks`` builds these specs on every listing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from vadapt import InvalidConfig, TaskSpec
+
+VERTICAL = "customer-service"
+P_PREFIX = f"{VERTICAL}."
+"""Prefix of every metric key this plugin returns."""
+REVIEW_TRIAGE = f"{VERTICAL}/review-triage"
+INTENT = f"{VERTICAL}/intent"
+FAQ = f"{VERTICAL}/faq"
+
+OOS = "oos"
+"""Canonical name of the out-of-scope label (a user's own name is mapped onto it)."""
+
+
+class _SplitOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    validation_fraction: float = Field(
+        0.1,
+        gt=0.0,
+        lt=0.5,
+        description="Share of the training file carved out (stratified, seeded) as validation "
+        "when the data has no validation split of its own.",
+    )
+    seed: int = Field(0, description="Seed of the validation/test carving and of subsampling.")
+    max_train_examples: int | None = Field(
+        None,
+        ge=2,
+        description="Keep at most this many training examples (stratified, seeded subsample); "
+        "for quick runs. Recorded in the manifest's data info.",
+    )
+    max_validation_examples: int | None = Field(
+        None, ge=2, description="Keep at most this many validation examples (stratified, seeded)."
+    )
+    max_test_examples: int | None = Field(
+        None,
+        ge=2,
+        description="Keep at most this many test examples (stratified, seeded). Metrics on a "
+        "subset are not comparable with full-test-set figures; the manifest records it.",
+    )
+
+
+class ReviewTriageData(_SplitOptions):
+    """``data:`` of customer-service/review-triage (the bundled fine-food reviews)."""
+
+    strip_html: bool = Field(
+        True, description="Replace the reviews' HTML line breaks (<br />) with spaces."
+    )
+
+
+class IntentData(_SplitOptions):
+    """``data:`` of customer-service/intent: the user's intent files."""
+
+    path: str = Field(
+        description="A CSV (text,category as in BANKING77), CLINC150 JSON (data_full.json) or "
+        "JSONL ({'text','label'}) file, or a directory holding train.* and optionally "
+        "validation.*|val.*|dev.* and test.* in one of those formats."
+    )
+    format: Literal["auto", "csv", "clinc", "jsonl"] = Field(
+        "auto", description="File layout; 'auto' decides by extension and content."
+    )
+    text_field: str | None = Field(
+        None, description="Text column/key; default: the first of text, utterance, query, sentence."
+    )
+    label_field: str | None = Field(
+        None, description="Label column/key; default: the first of label, category, intent."
+    )
+    oos_label: str = Field(
+        OOS,
+        description="The user's name for out-of-scope messages (CLINC150: 'oos'); mapped to 'oos'.",
+    )
+    train_on_oos: bool = Field(
+        True,
+        description="Train on out-of-scope training examples as their own class when the data "
+        "has some (CLINC150's oos_train). Out-of-scope detection is always also a threshold "
+        "on in-scope confidence, calibrated on validation.",
+    )
+    test_fraction: float = Field(
+        0.2,
+        gt=0.0,
+        lt=0.5,
+        description="Share carved out (stratified, seeded) as test when there is no test file.",
+    )
+
+
+class FaqData(_SplitOptions):
+    """``data:`` of customer-service/faq: a FAQ file of question,answer pairs."""
+
+    path: str = Field(description="CSV or JSONL file with one question and its answer per row.")
+    format: Literal["auto", "csv", "jsonl"] = Field("auto", description="File layout.")
+    question_field: str = Field("question", description="Column/key holding the question.")
+    answer_field: str = Field("answer", description="Column/key holding the answer.")
+    test_fraction: float = Field(
+        0.2, gt=0.0, lt=0.5, description="Share of questions held out (seeded) as test."
+    )
+    max_candidates: int = Field(
+        100,
+        ge=2,
+        description="Answers to rank per query: all distinct answers when there are at most "
+        "this many, else the right one plus max_candidates-1 others drawn with the seed.",
+    )
+
+
+REVIEW_LABELS = ("great", "other")
+REVIEW_LABEL_DESCRIPTIONS = {
+    # chosen among 17 phrasings by zero-shot macro-F1 on the validation split (not test)
+    "great": "This product is great.",
+    "other": "This product is not good.",
+}
+
+
+def task_specs() -> list[TaskSpec]:
+    return [
+        TaskSpec(
+            id=REVIEW_TRIAGE,
+            modality="text",
+            head="classification",
+            labels=REVIEW_LABELS,
+            label_descriptions=REVIEW_LABEL_DESCRIPTIONS,
+            description="Triage customer reviews: glowing ('great', 5 stars) or needing attention "
+            "('other'). Bundled data: 5,000 Amazon fine-food reviews (R modeldata).",
+            metric="macro_f1",
+            data_model=ReviewTriageData,
+        ),
+        TaskSpec(
+            id=INTENT,
+            modality="text",
+            head="classification",
+            description="Route customer messages to intents (BANKING77 CSV, CLINC150 JSON or JSONL "
+            "files), with out-of-scope detection by a confidence threshold and top-k intents.",
+            metric="accuracy",
+            data_model=IntentData,
+        ),
+        TaskSpec(
+            id=FAQ,
+            modality="pairs",
+            head="ranking",
+            description="Retrieve the right answer from a FAQ file (question,answer) with the text "
+            "backbone as a contrastively trained bi-encoder; recall@1/@5 and MRR.",
+            metric="mrr",
+            data_model=FaqData,
+        ),
+    ]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def data_config(model: type[M], config: Any) -> M:
+    """The task's ``data:`` section as ``model``, whatever shape the caller passed."""
+    if isinstance(config, model):
+        return config
+    if config is None:
+        raw: dict[str, Any] = {}
+    elif isinstance(config, BaseModel):
+        raw = config.model_dump()
+    else:
+        raw = dict(config)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(section)"
+        raise InvalidConfig(
+            f"data.{field}: {err['msg']}",
+            fix=f"valid fields: {', '.join(model.model_fields)} (see `vadapt tasks --json`)",
+        ) from None
