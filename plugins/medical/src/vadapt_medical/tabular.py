@@ -1,7 +1,8 @@
 """medical/tumor-diagnosis: Wisconsin breast-cancer rows, serialised to text.
 
 Each example is ``{"text": "radius mean 13.54, texture mean 14.36, ...", "label":
-"benign"|"malignant", "features": [30 floats], "feature_names": [...]}``: the text
+"benign"|"malignant", "features": [30 floats, None where missing], "row": int}``
+(feature names in ``Splits.info["features"]``); the text
 feeds the text backbone, the raw numbers feed the classical baselines on the
 same split (``baseline_models.py``).
 """
@@ -135,15 +136,7 @@ def serialise_row(
 def load(cfg: TumorData) -> Splits:
     x, y, source = load_table(cfg)
     x = _select(x, cfg.features)
-    positive = cfg.positive_label
-    classes = sorted(set(y))
-    if positive not in classes:
-        raise InvalidConfig(
-            f"data.positive_label {positive!r} is not a class of {cfg.dataset} "
-            "(task medical/tumor-diagnosis)",
-            fix=f"use one of {classes}",
-        )
-    labels = tuple([c for c in classes if c != positive] + [positive])
+    labels = ("benign", "malignant")  # malignant is the positive class (index 1)
     tr, va, te = stratified_indices(
         y, val_fraction=cfg.val_fraction, test_fraction=cfg.test_fraction, seed=cfg.seed
     )
@@ -158,8 +151,8 @@ def load(cfg: TumorData) -> Splits:
             {
                 "text": serialise_row(names, values[i], cfg, edges),
                 "label": y[i],
-                "features": values[i].tolist(),
-                "feature_names": names,
+                # NaN -> None: the engine refuses non-finite values in examples
+                "features": [None if np.isnan(v) else float(v) for v in values[i]],
                 "row": int(i),
             }
             for i in idx
@@ -195,7 +188,7 @@ def load(cfg: TumorData) -> Splits:
             "split": f"stratified, seed={cfg.seed}",
             "serialise": cfg.serialise,
             "features": names,
-            "positive_label": positive,
+            "positive_label": "malignant",
             "label_counts": {
                 "train": label_counts(train),
                 "validation": label_counts(validation),

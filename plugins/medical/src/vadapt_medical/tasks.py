@@ -49,9 +49,6 @@ class TumorData(_Data):
         "'levels' keeps only the quintile word.",
     )
     digits: int = Field(4, ge=1, le=8, description="Significant digits of serialised values.")
-    positive_label: str = Field(
-        "malignant", description="The class sensitivity/PPV refer to (placed second in labels)."
-    )
 
 
 class ImagingData(_Data):
