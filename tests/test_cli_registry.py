@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from safetensors.numpy import save
 from typer.testing import CliRunner
-
 from vadapt.cli.registry import app
 from vadapt_registry import CorruptAdapter, InvalidConfig, ManifestDraft, NotFound, Registry
 
@@ -19,11 +18,18 @@ FP = "sha256:" + hashlib.sha256(b"tiny").hexdigest()
 
 
 def _draft(name: str, vertical: str = "customer-service", **kw: object) -> ManifestDraft:
-    return ManifestDraft.model_validate({
-        "name": name, "vertical": vertical, "task": f"{vertical}/intent",
-        "method": {"name": "lora", "config": {"r": 4}}, "backbone": {"name": "minilm", "fingerprint": FP},
-        "labels": ["a", "b"], "metrics": {"validation": {"accuracy": 0.9}, "test": {"accuracy": 0.8}}, **kw,
-    })
+    return ManifestDraft.model_validate(
+        {
+            "name": name,
+            "vertical": vertical,
+            "task": f"{vertical}/intent",
+            "method": {"name": "lora", "config": {"r": 4}},
+            "backbone": {"name": "minilm", "fingerprint": FP},
+            "labels": ["a", "b"],
+            "metrics": {"validation": {"accuracy": 0.9}, "test": {"accuracy": 0.8}},
+            **kw,
+        }
+    )
 
 
 def _files(seed: int) -> dict[str, bytes]:
@@ -48,7 +54,16 @@ def test_list_human_table_is_aligned(root: Path) -> None:
     res = run("list", "--registry", str(root))
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert lines[0].split() == ["NAME", "VERSION", "VERTICAL", "TASK", "METHOD", "BACKBONE", "SIZE", "CREATED"]
+    assert lines[0].split() == [
+        "NAME",
+        "VERSION",
+        "VERTICAL",
+        "TASK",
+        "METHOD",
+        "BACKBONE",
+        "SIZE",
+        "CREATED",
+    ]
     assert len(lines) == 4
     col = lines[0].index("VERTICAL")
     assert all(line[col - 2 : col] == "  " and line[col] != " " for line in lines)
@@ -72,10 +87,17 @@ def test_root_from_vadapt_home(root: Path) -> None:
 
 def test_show_human_and_json(root: Path) -> None:
     res = run("show", "support-intent", "--registry", str(root))
-    assert res.exit_code == 0 and "support-intent@2" in res.output and "adapter_model.safetensors" in res.output
+    assert (
+        res.exit_code == 0
+        and "support-intent@2" in res.output
+        and "adapter_model.safetensors" in res.output
+    )
     res = run("show", "support-intent@1", "--json", "--registry", str(root))
     m = json.loads(res.output)
-    assert m["version"] == 1 and set(m["files"]) == {"adapter_model.safetensors", "adapter_config.json"}
+    assert m["version"] == 1 and set(m["files"]) == {
+        "adapter_model.safetensors",
+        "adapter_config.json",
+    }
 
 
 def test_show_unknown_raises_not_found_with_suggestion(root: Path) -> None:
@@ -116,7 +138,12 @@ def test_rm_gc_reindex(root: Path) -> None:
 
 def test_export_import_and_lineage(root: Path, tmp_path: Path) -> None:
     archive = tmp_path / "triage.tar"
-    assert run("export", "support-intent@1", str(tmp_path / "parent.tar"), "--registry", str(root)).exit_code == 0
+    assert (
+        run(
+            "export", "support-intent@1", str(tmp_path / "parent.tar"), "--registry", str(root)
+        ).exit_code
+        == 0
+    )
     res = run("export", "triage", str(archive), "--registry", str(root))
     assert res.exit_code == 0 and archive.is_file()
     other = tmp_path / "other"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from safetensors.numpy import save
-
 from vadapt_registry import ManifestDraft, Registry
 
+PREFIX = "base_model.model.encoder.layer.0.attention.self.query."
 FP = "sha256:" + hashlib.sha256(b"tiny-backbone").hexdigest()
 
 
@@ -20,7 +20,10 @@ def _draft(name: str = "intent", vertical: str = "customer-service", **kw: objec
         "name": name,
         "vertical": vertical,
         "task": f"{vertical}/intent",
-        "method": {"name": "lora", "config": {"r": 4, "lora_alpha": 8, "target_modules": ["query", "value"]}},
+        "method": {
+            "name": "lora",
+            "config": {"r": 4, "lora_alpha": 8, "target_modules": ["query", "value"]},
+        },
         "backbone": {"name": "tiny", "fingerprint": FP},
         "labels": ["billing", "refund", "other"],
         "training": {"lr": 1e-3, "epochs": 2, "seed": 0},
@@ -34,13 +37,24 @@ def _draft(name: str = "intent", vertical: str = "customer-service", **kw: objec
 
 def _files(seed: int = 0, size: int = 16) -> dict[str, bytes]:
     rng = np.random.default_rng(seed)
-    weights = save({
-        "base_model.model.encoder.layer.0.attention.self.query.lora_A.weight": rng.standard_normal((4, size), dtype=np.float32),
-        "base_model.model.encoder.layer.0.attention.self.query.lora_B.weight": rng.standard_normal((size, 4), dtype=np.float32),
-    })
-    head = save({"head.weight": rng.standard_normal((3, size), dtype=np.float32), "head.bias": np.zeros(3, np.float32)})
+    weights = save(
+        {
+            PREFIX + "lora_A.weight": rng.standard_normal((4, size), dtype=np.float32),
+            PREFIX + "lora_B.weight": rng.standard_normal((size, 4), dtype=np.float32),
+        }
+    )
+    head = save(
+        {
+            "head.weight": rng.standard_normal((3, size), dtype=np.float32),
+            "head.bias": np.zeros(3, np.float32),
+        }
+    )
     config = b'{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["query", "value"]}'
-    return {"adapter_model.safetensors": weights, "adapter_config.json": config, "head.safetensors": head}
+    return {
+        "adapter_model.safetensors": weights,
+        "adapter_config.json": config,
+        "head.safetensors": head,
+    }
 
 
 @pytest.fixture
@@ -67,7 +81,11 @@ def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under the registry except the lock and the sqlite side files."""
     out = {}
     for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name not in ("registry.lock",) and not p.name.startswith("index.sqlite"):
+        if (
+            p.is_file()
+            and p.name not in ("registry.lock",)
+            and not p.name.startswith("index.sqlite")
+        ):
             out[p.relative_to(root).as_posix()] = p.read_bytes()
     return out
 

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import numpy as np
 from safetensors.numpy import save
-
 from vadapt_registry import AdapterExists, Registry
 
 WORKERS = 8
@@ -40,7 +39,7 @@ def _fork_all(n: int, work: Callable[[int], int]) -> list[int]:
                 os.close(w)
                 os.read(r, 1)
                 code = work(i)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 os.write(2, f"worker {i}: {exc!r}\n".encode())
             finally:
                 os._exit(code)
@@ -116,10 +115,22 @@ def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
                 child = Registry(root)
                 k = 0
                 while True:
-                    data = np.random.default_rng(trial * 100_000 + k).standard_normal(16_384).astype(np.float32)
-                    files = {"adapter_model.safetensors": save({"w": data}), "adapter_config.json": b'{"r": 2}'}
+                    data = (
+                        np.random.default_rng(trial * 100_000 + k)
+                        .standard_normal(16_384)
+                        .astype(np.float32)
+                    )
+                    files = {
+                        "adapter_model.safetensors": save({"w": data}),
+                        "adapter_config.json": b'{"r": 2}',
+                    }
                     if k % 3 == 2:
-                        child.save(make_draft("victim", notes=f"t{trial}-{k}"), files, version=1, overwrite=True)
+                        child.save(
+                            make_draft("victim", notes=f"t{trial}-{k}"),
+                            files,
+                            version=1,
+                            overwrite=True,
+                        )
                     else:
                         child.save(make_draft("victim", notes=f"t{trial}-{k}"), files)
                     k += 1
@@ -145,6 +156,9 @@ def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
     assert reg.summaries() == listing
     nxt = reg.save(make_draft("victim", notes="after"), _tiny(1, 1))
     assert reg.get(nxt.ref).notes == "after" and reg.verify() == []
-    print(f"\nkill -9: {trials} trials, {left_mid_save} killed mid-save, {len(listing)} entries verified, "
-          f"gc removed {report.removed_temp} temp files and {report.removed_blobs} orphan blobs")
+    print(
+        f"\nkill -9: {trials} trials, {left_mid_save} killed mid-save, "
+        f"{len(listing)} entries verified, "
+        f"gc removed {report.removed_temp} temp files and {report.removed_blobs} orphan blobs"
+    )
     assert left_mid_save >= 1

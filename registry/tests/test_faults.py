@@ -9,7 +9,6 @@ import sqlite3
 import time
 
 import pytest
-
 from vadapt_registry import NoSpace, NotFound, Registry, RegistryBusy, _fs, index
 
 NEW_STEPS = _fs.SAVE_STEPS
@@ -21,7 +20,10 @@ class SimulatedCrash(BaseException):
 
 
 def _state(reg: Registry) -> list[tuple[str, str, dict]]:
-    return [(m.ref, m.notes, {f: e.sha256 for f, e in m.files.items()}) for m in Registry(reg.root).list()]
+    return [
+        (m.ref, m.notes, {f: e.sha256 for f, e in m.files.items()})
+        for m in Registry(reg.root).list()
+    ]
 
 
 def _check_recovered(reg: Registry, expected: list) -> None:
@@ -36,7 +38,9 @@ def _check_recovered(reg: Registry, expected: list) -> None:
 
 @pytest.mark.parametrize("overwrite", [False, True], ids=["new-version", "overwrite"])
 @pytest.mark.parametrize("step", NEW_STEPS)
-def test_forced_crash_at_each_step_leaves_old_or_new(reg, make_draft, make_files, monkeypatch, step, overwrite) -> None:
+def test_forced_crash_at_each_step_leaves_old_or_new(
+    reg, make_draft, make_files, monkeypatch, step, overwrite
+) -> None:
     reg.save(make_draft(notes="old"), make_files(1))
     old = _state(reg)
     seen = []
@@ -53,9 +57,14 @@ def test_forced_crash_at_each_step_leaves_old_or_new(reg, make_draft, make_files
     monkeypatch.setattr(_fs, "FAULT_HOOK", None)
     assert step in seen
     if NEW_STEPS.index(step) >= COMMITTED_FROM:
-        new_files = {f: e.sha256 for f, e in reg.get("intent@1" if overwrite else "intent@2").files.items()}
-        expected = ([("intent@1", "new", new_files)] if overwrite
-                    else [*old, ("intent@2", "new", new_files)])
+        new_files = {
+            f: e.sha256 for f, e in reg.get("intent@1" if overwrite else "intent@2").files.items()
+        }
+        expected = (
+            [("intent@1", "new", new_files)]
+            if overwrite
+            else [*old, ("intent@2", "new", new_files)]
+        )
     else:
         expected = old
     _check_recovered(reg, expected)
@@ -80,7 +89,9 @@ def test_process_death_at_each_step_leaves_old_or_new(reg, make_draft, make_file
     try:
         new = Registry(reg.root).get("intent@2")
         assert NEW_STEPS.index(step) >= COMMITTED_FROM
-        _check_recovered(reg, [*old, ("intent@2", "new", {f: e.sha256 for f, e in new.files.items()})])
+        _check_recovered(
+            reg, [*old, ("intent@2", "new", {f: e.sha256 for f, e in new.files.items()})]
+        )
     except NotFound:
         assert NEW_STEPS.index(step) < COMMITTED_FROM
         _check_recovered(reg, old)
@@ -99,7 +110,9 @@ def _failing(real, fail_on: int, err: int):
 
 
 @pytest.mark.parametrize("syscall", ["write", "fsync"])
-def test_disk_full_at_any_write_leaves_everything_unchanged(reg, make_draft, make_files, take_snapshot, monkeypatch, syscall) -> None:
+def test_disk_full_at_any_write_leaves_everything_unchanged(
+    reg, make_draft, make_files, take_snapshot, monkeypatch, syscall
+) -> None:
     reg.save(make_draft(), make_files(1))
     before_files, before_list = take_snapshot(reg.root), reg.summaries()
     failures = 0
@@ -122,7 +135,9 @@ def test_disk_full_at_any_write_leaves_everything_unchanged(reg, make_draft, mak
     assert reg.verify() == []
 
 
-def test_index_write_failure_rolls_back_the_manifest(reg, make_draft, make_files, take_snapshot, monkeypatch) -> None:
+def test_index_write_failure_rolls_back_the_manifest(
+    reg, make_draft, make_files, take_snapshot, monkeypatch
+) -> None:
     reg.save(make_draft(notes="old"), make_files(1))
     before = take_snapshot(reg.root)
 
@@ -152,7 +167,9 @@ def _read_only(monkeypatch, root, *, only_under: str = "") -> None:
 
 
 @pytest.mark.parametrize("only_under", ["", "tmp"], ids=["whole-root", "tmp-only"])
-def test_read_only_registry_gives_a_clear_error(reg, make_draft, make_files, take_snapshot, monkeypatch, only_under) -> None:
+def test_read_only_registry_gives_a_clear_error(
+    reg, make_draft, make_files, take_snapshot, monkeypatch, only_under
+) -> None:
     m = reg.save(make_draft(), make_files(1))
     before_files, before_list = take_snapshot(reg.root), reg.summaries()
     _read_only(monkeypatch, reg.root, only_under=only_under)
@@ -179,7 +196,9 @@ def test_really_read_only_directory(reg, make_draft, make_files) -> None:  # pra
                 p.chmod(0o755)
 
 
-def test_lock_held_elsewhere_gives_registry_busy_after_the_timeout(reg, make_draft, make_files) -> None:
+def test_lock_held_elsewhere_gives_registry_busy_after_the_timeout(
+    reg, make_draft, make_files
+) -> None:
     import fcntl
 
     reg.save(make_draft(), make_files(1))

@@ -3,14 +3,39 @@
 from __future__ import annotations
 
 import pytest
-
 from vadapt_registry import InvalidConfig, InvalidName, Registry
 from vadapt_registry.names import parse_ref, validate_file_name, validate_name, validate_version
 
 HOSTILE = [
-    "..", "../etc", "a/../b", "a..b", "/abs", "C:\\x", "a\\b", "a/b", "dir/", "a:b",
-    "x\x00y", "tab\there", "new\nline", "\x7f", "CON", "con", "nul.txt", "COM1", "lpt9.json",
-    "a" * 65, "", ".hidden", "-dash", "trail.", "trail ", "sp ace", "ünïcode", "a*b", "?",
+    "..",
+    "../etc",
+    "a/../b",
+    "a..b",
+    "/abs",
+    "C:\\x",
+    "a\\b",
+    "a/b",
+    "dir/",
+    "a:b",
+    "x\x00y",
+    "tab\there",
+    "new\nline",
+    "\x7f",
+    "CON",
+    "con",
+    "nul.txt",
+    "COM1",
+    "lpt9.json",
+    "a" * 65,
+    "",
+    ".hidden",
+    "-dash",
+    "trail.",
+    "trail ",
+    "sp ace",
+    "ünïcode",
+    "a*b",
+    "?",
 ]
 
 

@@ -19,9 +19,17 @@ print(",".join(heavy))
 def test_import_does_not_pull_torch(module: str) -> None:
     if module.startswith("vadapt.cli"):
         pytest.importorskip("typer")
-    out = subprocess.run([sys.executable, "-c", CODE.format(module=module)],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0 and module.startswith("vadapt.cli") and "ModuleNotFoundError" in out.stderr:
+    out = subprocess.run(
+        [sys.executable, "-c", CODE.format(module=module)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if (
+        out.returncode != 0
+        and module.startswith("vadapt.cli")
+        and "ModuleNotFoundError" in out.stderr
+    ):
         pytest.skip(f"{module} not importable here: {out.stderr.strip().splitlines()[-1]}")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"{module} imported {out.stdout.strip()}"

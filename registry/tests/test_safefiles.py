@@ -12,11 +12,16 @@ import zipfile
 import numpy as np
 import pytest
 from safetensors.numpy import save
-
 from vadapt_registry import CorruptAdapter, Registry, UnsafeFile, assert_finite, check_safetensors
 
 
-def raw(header: object, data: bytes = b"", *, length: int | None = None, header_bytes: bytes | None = None) -> bytes:
+def raw(
+    header: object,
+    data: bytes = b"",
+    *,
+    length: int | None = None,
+    header_bytes: bytes | None = None,
+) -> bytes:
     hb = header_bytes if header_bytes is not None else json.dumps(header).encode()
     return struct.pack("<Q", len(hb) if length is None else length) + hb + data
 
@@ -92,7 +97,9 @@ def test_valid_file_passes_fast() -> None:
 
 
 def _million_empty_tensors() -> bytes:
-    body = ",".join(f'"t{i}":{{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' for i in range(1_000_000))
+    body = ",".join(
+        f'"t{i}":{{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' for i in range(1_000_000)
+    )
     return raw(None, header_bytes=("{" + body + "}").encode())
 
 
@@ -102,7 +109,7 @@ def test_million_empty_tensor_header_rejected_under_10ms(tmp_path) -> None:
     p = tmp_path / "slow.safetensors"
     p.write_bytes(data)
     for source in (data, p):
-        check = lambda: check_safetensors(source)  # noqa: E731
+        check = lambda source=source: check_safetensors(source)  # noqa: E731
         with pytest.raises(CorruptAdapter, match="cap"):
             check()
         start = time.perf_counter()
@@ -152,9 +159,22 @@ def no_unpickling(monkeypatch):
 
 
 @pytest.mark.parametrize("kind", sorted(PICKLES))
-@pytest.mark.parametrize("fname", ["adapter_model.bin", "model.pt", "x.pth", "x.pkl", "x.ckpt",
-                                   "adapter_model.safetensors", "head.weights", "adapter_config.json"])
-def test_pickle_refused_in_every_form(tmp_path, make_draft, no_unpickling, kind: str, fname: str) -> None:
+@pytest.mark.parametrize(
+    "fname",
+    [
+        "adapter_model.bin",
+        "model.pt",
+        "x.pth",
+        "x.pkl",
+        "x.ckpt",
+        "adapter_model.safetensors",
+        "head.weights",
+        "adapter_config.json",
+    ],
+)
+def test_pickle_refused_in_every_form(
+    tmp_path, make_draft, no_unpickling, kind: str, fname: str
+) -> None:
     reg = Registry(tmp_path / "r")
     with pytest.raises(CorruptAdapter) as err:
         reg.save(make_draft(), {fname: PICKLES[kind]})
@@ -174,8 +194,15 @@ def _bf16(values: list[int]) -> bytes:
 
 
 NONFINITE = {
-    "F32 NaN": ("encoder.layer.3.lora_B.weight", save({"ok": np.ones(2, np.float32),
-                "encoder.layer.3.lora_B.weight": np.array([1.0, np.nan], np.float32)})),
+    "F32 NaN": (
+        "encoder.layer.3.lora_B.weight",
+        save(
+            {
+                "ok": np.ones(2, np.float32),
+                "encoder.layer.3.lora_B.weight": np.array([1.0, np.nan], np.float32),
+            }
+        ),
+    ),
     "F32 Inf": ("w", save({"w": np.array([np.inf], np.float32)})),
     "F16 -Inf": ("h", save({"h": np.array([1, -np.inf], np.float16)})),
     "F64 NaN": ("d", save({"d": np.array([np.nan])})),

@@ -1,9 +1,9 @@
 """vadapt-registry: trusted local storage for adapters (no torch, no peft).
 
-    from vadapt_registry import Registry, ManifestDraft
-    reg = Registry()                       # $VADAPT_HOME or the user data dir
-    m = reg.save(draft, {"adapter_model.safetensors": path, "adapter_config.json": path})
-    reg.materialize(m.ref, out_dir)        # a directory peft.PeftModel.from_pretrained reads
+from vadapt_registry import Registry, ManifestDraft
+reg = Registry()                       # $VADAPT_HOME or the user data dir
+m = reg.save(draft, {"adapter_model.safetensors": path, "adapter_config.json": path})
+reg.materialize(m.ref, out_dir)        # a directory peft.PeftModel.from_pretrained reads
 """
 
 from vadapt_registry.errors import (

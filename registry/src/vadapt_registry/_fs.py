@@ -54,7 +54,10 @@ def no_space(exc: OSError, root: Path, doing: str) -> NoSpace:
     else:
         cause = "has no space left"
         fix = "free disk space (`vadapt registry gc` reclaims unreferenced blobs) and retry"
-    return NoSpace(f"registry {root} {cause} while {doing} ({exc.strerror or exc}); nothing was written", fix=fix)
+    return NoSpace(
+        f"registry {root} {cause} while {doing} ({exc.strerror or exc}); nothing was written",
+        fix=fix,
+    )
 
 
 def is_no_space(exc: OSError) -> bool:

@@ -65,13 +65,18 @@ def export_adapter(reg: Registry, ref: str, path: Path) -> Path:
 
 
 def _bad(path: Path, why: str) -> CorruptAdapter:
-    return CorruptAdapter(f"archive {path} is not a valid vadapt adapter archive: {why}",
-                          fix="export it again with `vadapt registry export`")
+    return CorruptAdapter(
+        f"archive {path} is not a valid vadapt adapter archive: {why}",
+        fix="export it again with `vadapt registry export`",
+    )
 
 
 def import_adapter(reg: Registry, path: Path) -> Manifest:
     if not path.is_file():
-        raise NotFound(f"archive {path} does not exist", fix="pass the file written by `vadapt registry export`")
+        raise NotFound(
+            f"archive {path} does not exist",
+            fix="pass the file written by `vadapt registry export`",
+        )
     members: dict[str, bytes] = {}
     try:
         with tarfile.open(path, "r:*") as tar:
@@ -80,7 +85,8 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
                     raise _bad(path, f"more than {MAX_MEMBERS} members")
                 name = info.name
                 expected = name in ("vadapt-archive.json", "manifest.json") or (
-                    name.startswith("blobs/") and len(name) == 6 + 64
+                    name.startswith("blobs/")
+                    and len(name) == 6 + 64
                     and all(c in "0123456789abcdef" for c in name[6:])
                 )
                 if not expected or not info.isreg():
@@ -94,7 +100,10 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
         raise _bad(path, str(exc)) from None
     try:
         marker = json.loads(members["vadapt-archive.json"])
-        ok = marker.get("format") == FORMAT and int(marker.get("archive_version", 0)) <= ARCHIVE_VERSION
+        ok = (
+            marker.get("format") == FORMAT
+            and int(marker.get("archive_version", 0)) <= ARCHIVE_VERSION
+        )
     except (KeyError, ValueError, AttributeError, TypeError):
         ok = False
     if not ok:
@@ -108,9 +117,13 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
         if data is None:
             raise _bad(path, f"file {fname!r} (blob {entry.sha256[:12]}) is missing")
         if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
-            raise CorruptAdapter(f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
-                                 fix="the archive was damaged in transit; export it again")
+            raise CorruptAdapter(
+                f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
+                fix="the archive was damaged in transit; export it again",
+            )
         check_file(data, fname, what=f"archive {path} adapter {m.ref} file {fname!r}")
         contents[fname] = data
     base = m.model_dump(exclude={"version", "created", "files", "schema_version", "writer"})
-    return reg._commit(base, m.version, contents, overwrite=False, created=m.created, identical_ok=True)
+    return reg._commit(
+        base, m.version, contents, overwrite=False, created=m.created, identical_ok=True
+    )

@@ -15,7 +15,9 @@ MODEL_FILE_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".json", 
 _CHUNK = 1 << 20
 
 
-def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[tuple[str, Path]]:
+def _expand(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> list[tuple[str, Path]]:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     items: list[tuple[str, Path]] = []
@@ -28,7 +30,10 @@ def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
         elif p.is_file():
             loose.append(p)
         else:
-            raise NotFound(f"cannot fingerprint {p}: no such file or directory", fix="pass the base model's files")
+            raise NotFound(
+                f"cannot fingerprint {p}: no such file or directory",
+                fix="pass the base model's files",
+            )
     if loose:
         base = Path(os.path.commonpath([str(f.parent.resolve()) for f in loose]))
         items.extend((f.resolve().relative_to(base).as_posix(), f) for f in loose)

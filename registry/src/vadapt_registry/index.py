@@ -54,7 +54,9 @@ ORDER = "ORDER BY name, version_num IS NULL, version_num, created, version"
 
 def connect(path: Path, *, timeout: float, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=timeout, isolation_level=None
+        )
     else:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -83,8 +85,18 @@ def upsert(conn: sqlite3.Connection, m: Manifest, manifest_path: str, manifest_j
     conn.execute(
         "INSERT INTO adapters VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            m.name, str(m.version), _version_num(m), m.vertical, m.task, m.method.name,
-            m.backbone.name, m.created, m.parent, m.size, manifest_path, manifest_json,
+            m.name,
+            str(m.version),
+            _version_num(m),
+            m.vertical,
+            m.task,
+            m.method.name,
+            m.backbone.name,
+            m.created,
+            m.parent,
+            m.size,
+            manifest_path,
+            manifest_json,
         ),
     )
     conn.executemany(
@@ -135,7 +147,12 @@ def select(
     name: str | None = None,
 ) -> list[tuple]:
     where, args = [], []
-    for col, val in (("vertical", vertical), ("task", task), ("backbone", backbone), ("name", name)):
+    for col, val in (
+        ("vertical", vertical),
+        ("task", task),
+        ("backbone", backbone),
+        ("name", name),
+    ):
         if val is not None:
             where.append(f"{col}=?")
             args.append(val)
@@ -161,4 +178,9 @@ def max_version(conn: sqlite3.Connection, name: str) -> int:
 
 
 def versions(conn: sqlite3.Connection, name: str) -> Sequence[str]:
-    return [r[0] for r in conn.execute("SELECT version FROM adapters WHERE name=? " + ORDER.replace("name, ", ""), (name,))]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT version FROM adapters WHERE name=? " + ORDER.replace("name, ", ""), (name,)
+        )
+    ]

@@ -15,7 +15,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vadapt_registry.errors import CorruptAdapter, InvalidConfig
-from vadapt_registry.names import format_ref, parse_ref, validate_file_name, validate_name, validate_version
+from vadapt_registry.names import (
+    format_ref,
+    parse_ref,
+    validate_file_name,
+    validate_name,
+    validate_version,
+)
 
 SCHEMA_VERSION = 1
 WRITER = "vadapt-registry 0.1.0"
@@ -32,17 +38,27 @@ class _Strict(BaseModel):
 
 
 class MethodSpec(_Strict):
-    name: str = Field(description="adaptation method: full, freeze, lora, ia3, prompt-tuning, bitfit, bottleneck")
-    config: dict[str, Any] = Field(default_factory=dict, description="the method's own config (e.g. LoRA r, alpha, target modules)")
+    name: str = Field(
+        description="adaptation method: full, freeze, lora, ia3, prompt-tuning, bitfit, bottleneck"
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the method's own config (e.g. LoRA r, alpha, target modules)",
+    )
 
 
 class BackboneRef(_Strict):
     name: str = Field(description="backbone (foundation model) name, e.g. 'minilm'")
-    fingerprint: str = Field(pattern=_FP_RE, description="sha256 over the base model's weight and config files (fingerprint_files)")
+    fingerprint: str = Field(
+        pattern=_FP_RE,
+        description="sha256 over the base model's weight and config files (fingerprint_files)",
+    )
 
 
 class FileEntry(_Strict):
-    sha256: str = Field(pattern=_SHA_RE, description="hex sha256 of the file's bytes; also its blob address")
+    sha256: str = Field(
+        pattern=_SHA_RE, description="hex sha256 of the file's bytes; also its blob address"
+    )
     size: int = Field(ge=0, description="size in bytes")
 
 
@@ -53,8 +69,13 @@ def _finite_or_none(v: Any) -> Any:
 
 
 class Metrics(_Strict):
-    validation: dict[str, float | None] = Field(default_factory=dict, description="metric -> value on the validation split (null: undefined)")
-    test: dict[str, float | None] = Field(default_factory=dict, description="metric -> value on the test split (null: undefined)")
+    validation: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="metric -> value on the validation split (null: undefined)",
+    )
+    test: dict[str, float | None] = Field(
+        default_factory=dict, description="metric -> value on the test split (null: undefined)"
+    )
 
     @field_validator("validation", "test", mode="before")
     @classmethod
@@ -78,14 +99,22 @@ class ManifestDraft(_Strict):
     task: str = Field(min_length=1, max_length=200, description="task id, 'vertical/task'")
     method: MethodSpec
     backbone: BackboneRef
-    labels: list[str] = Field(default_factory=list, description="label names; list index = model output index")
+    labels: list[str] = Field(
+        default_factory=list, description="label names; list index = model output index"
+    )
     training: dict[str, Any] = Field(default_factory=dict, description="resolved training config")
     metrics: Metrics = Field(default_factory=Metrics)
-    baselines: dict[str, dict[str, float | None]] = Field(default_factory=dict, description="baseline -> metric -> value")
+    baselines: dict[str, dict[str, float | None]] = Field(
+        default_factory=dict, description="baseline -> metric -> value"
+    )
     data_fingerprint: str | None = Field(default=None, description="sha256 over the training data")
-    plugins: dict[str, str] = Field(default_factory=dict, description="plugin distribution -> version")
+    plugins: dict[str, str] = Field(
+        default_factory=dict, description="plugin distribution -> version"
+    )
     vadapt_version: str = Field(default="", description="version of vadapt that trained it")
-    parent: str | None = Field(default=None, description="'name@version' this adapter was trained from")
+    parent: str | None = Field(
+        default=None, description="'name@version' this adapter was trained from"
+    )
     notes: str = ""
     license: str | None = None
     intended_use: str = ""
@@ -127,7 +156,10 @@ class ManifestDraft(_Strict):
     @classmethod
     def _baselines(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            return {b: ({k: _finite_or_none(x) for k, x in m.items()} if isinstance(m, dict) else m) for b, m in v.items()}
+            return {
+                b: ({k: _finite_or_none(x) for k, x in m.items()} if isinstance(m, dict) else m)
+                for b, m in v.items()
+            }
         return v
 
 
@@ -137,7 +169,10 @@ class Manifest(ManifestDraft):
     schema_version: int = Field(default=SCHEMA_VERSION, description="manifest schema version")
     writer: str = Field(default=WRITER, description="software that wrote this manifest")
     version: int | str = Field(description="positive int (auto, monotonic per name) or a tag")
-    created: str = Field(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", description="UTC ISO-8601 time of the save")
+    created: str = Field(
+        pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$",
+        description="UTC ISO-8601 time of the save",
+    )
     files: dict[str, FileEntry] = Field(description="file name -> sha256 and size")
 
     @field_validator("version")
@@ -167,21 +202,27 @@ class Manifest(ManifestDraft):
 
     def to_json(self) -> str:
         """Sorted, indented JSON: the exact bytes stored on disk."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False)
+            + "\n"
+        )
 
     @classmethod
     def from_json(cls, data: str | bytes, *, source: str = "manifest") -> Manifest:
-        """Parse a stored manifest; unknown fields from a newer writer are dropped with a warning."""
+        """Parse a stored manifest; fields from a newer writer are dropped with a warning."""
         try:
             raw = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CorruptAdapter(f"{source} is not valid JSON ({exc})", fix="restore it or run `vadapt registry rm`") from None
+            raise CorruptAdapter(
+                f"{source} is not valid JSON ({exc})", fix="restore it or run `vadapt registry rm`"
+            ) from None
         if not isinstance(raw, dict):
             raise CorruptAdapter(f"{source} is not a JSON object")
         unknown = sorted(set(raw) - set(cls.model_fields))
         if unknown:
             warnings.warn(
-                f"{source} was written by {raw.get('writer', 'a newer writer')!s} and has fields this "
+                f"{source} was written by {raw.get('writer', 'a newer writer')!s} and has "
+                f"fields this "
                 f"version does not know ({', '.join(unknown)}); ignoring them",
                 ManifestWarning,
                 stacklevel=2,
@@ -206,6 +247,6 @@ def _one_line(exc: ValidationError) -> str:
 
 
 def draft_error(exc: ValidationError) -> InvalidConfig:
-    return InvalidConfig(f"invalid adapter manifest: {_one_line(exc)}", fix="correct the named field")
-
-
+    return InvalidConfig(
+        f"invalid adapter manifest: {_one_line(exc)}", fix="correct the named field"
+    )

@@ -25,7 +25,9 @@ _WINDOWS_DEVICES = frozenset(
     | {f"com{c}" for c in "¹²³"}
     | {f"lpt{c}" for c in "¹²³"}
 )
-_FIX = "use letters, digits, '.', '_' or '-' (starting with a letter or digit), at most {n} characters"
+_FIX = (
+    "use letters, digits, '.', '_' or '-' (starting with a letter or digit), at most {n} characters"
+)
 
 
 def _why_bad(value: object, *, max_len: int, pattern: re.Pattern[str]) -> str | None:
@@ -90,7 +92,9 @@ def validate_version(value: object) -> int | str:
 def parse_ref(ref: object) -> tuple[str, int | str | None]:
     """Split ``"name"`` or ``"name@version"``; ``"name@3"`` and ``"name@v3"`` mean version 3."""
     if not isinstance(ref, str):
-        raise InvalidName(f"adapter reference {ref!r} is not a string", fix="pass 'name' or 'name@version'")
+        raise InvalidName(
+            f"adapter reference {ref!r} is not a string", fix="pass 'name' or 'name@version'"
+        )
     name, sep, version = ref.partition("@")
     validate_name(name)
     if not sep:

@@ -30,9 +30,22 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from vadapt_registry import _fs, index
-from vadapt_registry.errors import AdapterExists, CorruptAdapter, InvalidConfig, NoSpace, NotFound, RegistryBusy
+from vadapt_registry.errors import (
+    AdapterExists,
+    CorruptAdapter,
+    InvalidConfig,
+    NoSpace,
+    NotFound,
+    RegistryBusy,
+)
 from vadapt_registry.manifest import FileEntry, Manifest, ManifestDraft, draft_error
-from vadapt_registry.names import format_ref, parse_ref, validate_file_name, validate_name, validate_version
+from vadapt_registry.names import (
+    format_ref,
+    parse_ref,
+    validate_file_name,
+    validate_name,
+    validate_version,
+)
 from vadapt_registry.safefiles import check_file
 
 
@@ -113,7 +126,9 @@ def _sha256(data: bytes) -> str:
 class Registry:
     """Trusted local storage for adapters. Safe across threads and processes."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 30.0) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str] | None = None, lock_timeout: float = 30.0
+    ) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
         self.lock_timeout = float(lock_timeout)
         self._lock = _fs.RegistryLock(self.root / "registry.lock", self.lock_timeout)
@@ -188,10 +203,14 @@ class Registry:
         text = str(exc).lower()
         if "full" in text or "readonly" in text or "read-only" in text or "unable to open" in text:
             return NoSpace(
-                f"registry {self.root} index could not be written while {doing} ({exc}); nothing was written",
+                f"registry {self.root} index could not be written while {doing} ({exc}); "
+                "nothing was written",
                 fix="free disk space or use a writable registry, then retry",
             )
-        return CorruptAdapter(f"registry index {self.index_path} is damaged ({exc})", fix="run `vadapt registry reindex`")
+        return CorruptAdapter(
+            f"registry index {self.index_path} is damaged ({exc})",
+            fix="run `vadapt registry reindex`",
+        )
 
     def _maybe_recover(self) -> None:
         """Finish what a crashed writer left in the journal, if no writer is active now."""
@@ -276,7 +295,9 @@ class Registry:
         if version is not None:
             version = validate_version(version)
         if not files:
-            raise InvalidConfig(f"adapter {draft.name!r} has no files", fix="pass at least the adapter weights")
+            raise InvalidConfig(
+                f"adapter {draft.name!r} has no files", fix="pass at least the adapter weights"
+            )
         for fname in files:
             validate_file_name(fname)
         contents: dict[str, bytes] = {}
@@ -287,7 +308,9 @@ class Registry:
                 try:
                     data = Path(src).read_bytes()
                 except FileNotFoundError:
-                    raise NotFound(f"adapter file {fname!r} not found at {src}", fix="pass existing files") from None
+                    raise NotFound(
+                        f"adapter file {fname!r} not found at {src}", fix="pass existing files"
+                    ) from None
             check_file(data, fname, what=f"adapter {draft.name!r} file {fname!r}")
             contents[fname] = data
         base = draft.model_dump()
@@ -321,10 +344,13 @@ class Registry:
             self._recover()
             conn = self._write_conn("saving")
             try:
-                row = conn.execute("SELECT vertical FROM adapters WHERE name=? LIMIT 1", (name,)).fetchone()
+                row = conn.execute(
+                    "SELECT vertical FROM adapters WHERE name=? LIMIT 1", (name,)
+                ).fetchone()
                 if row and row[0] != vertical:
                     raise AdapterExists(
-                        f"adapter name {name!r} already belongs to vertical {row[0]!r}, not {vertical!r}",
+                        f"adapter name {name!r} already belongs to vertical {row[0]!r}, "
+                        f"not {vertical!r}",
                         fix="choose another name",
                     )
                 if version is None:
@@ -340,7 +366,8 @@ class Registry:
                     if not overwrite:
                         raise AdapterExists(
                             f"adapter {m.ref} already exists",
-                            fix="save without an explicit version to get the next one, or overwrite it",
+                            fix="save without an explicit version to get the next one, "
+                            "or overwrite it",
                         )
                     pending.old_manifest = old
                 try:
@@ -433,12 +460,16 @@ class Registry:
 
     resolve = get
 
-    def _not_found(self, conn: sqlite3.Connection, name: str, version: int | str | None) -> NotFound:
+    def _not_found(
+        self, conn: sqlite3.Connection, name: str, version: int | str | None
+    ) -> NotFound:
         known = index.names(conn)
         if name in known:
             have = ", ".join(index.versions(conn, name))
-            return NotFound(f"adapter {name!r} has no version {version!r} (versions: {have})",
-                            fix=f"use one of {name}@<version> from `vadapt registry list --name {name}`")
+            return NotFound(
+                f"adapter {name!r} has no version {version!r} (versions: {have})",
+                fix=f"use one of {name}@<version> from `vadapt registry list --name {name}`",
+            )
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "see `vadapt registry list`"
         return NotFound(f"no adapter named {name!r} in registry {self.root}", fix=hint)
@@ -454,8 +485,14 @@ class Registry:
         self._maybe_recover()
         conn = self._connect()
         try:
-            rows = index.select(conn, "manifest_json, manifest_path", vertical=vertical, task=task,
-                                backbone=backbone, name=name)
+            rows = index.select(
+                conn,
+                "manifest_json, manifest_path",
+                vertical=vertical,
+                task=task,
+                backbone=backbone,
+                name=name,
+            )
         finally:
             conn.close()
         return [Manifest.from_json(j, source=p) for j, p in rows]
@@ -472,8 +509,12 @@ class Registry:
         conn = self._connect()
         try:
             rows = index.select(
-                conn, "name, version, vertical, task, method, backbone, created, size, parent",
-                vertical=vertical, task=task, backbone=backbone, name=name,
+                conn,
+                "name, version, vertical, task, method, backbone, created, size, parent",
+                vertical=vertical,
+                task=task,
+                backbone=backbone,
+                name=name,
             )
         finally:
             conn.close()
@@ -484,8 +525,9 @@ class Registry:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise CorruptAdapter(f"adapter {m.ref}: manifest {path} is missing",
-                                 fix="run `vadapt registry reindex`") from None
+            raise CorruptAdapter(
+                f"adapter {m.ref}: manifest {path} is missing", fix="run `vadapt registry reindex`"
+            ) from None
         return Manifest.from_json(text, source=f"adapter {m.ref} manifest"), path
 
     def load(self, ref: str) -> LoadedAdapter:
@@ -498,11 +540,15 @@ class Registry:
             try:
                 data = p.read_bytes()
             except FileNotFoundError:
-                raise CorruptAdapter(f"adapter {m.ref} file {fname!r}: blob {entry.sha256[:12]} is missing",
-                                     fix=f"re-import or remove it (`vadapt registry rm {m.ref}`)") from None
+                raise CorruptAdapter(
+                    f"adapter {m.ref} file {fname!r}: blob {entry.sha256[:12]} is missing",
+                    fix=f"re-import or remove it (`vadapt registry rm {m.ref}`)",
+                ) from None
             if len(data) != entry.size or _sha256(data) != entry.sha256:
-                raise CorruptAdapter(f"adapter {m.ref} file {fname!r}: content does not match its sha256",
-                                     fix=f"the blob was modified on disk; re-import or remove {m.ref}")
+                raise CorruptAdapter(
+                    f"adapter {m.ref} file {fname!r}: content does not match its sha256",
+                    fix=f"the blob was modified on disk; re-import or remove {m.ref}",
+                )
             check_file(data, fname, what=f"adapter {m.ref} file {fname!r}")
             files[fname], paths[fname] = data, p
         return LoadedAdapter(manifest=m, files=files, paths=paths)
@@ -541,16 +587,20 @@ class Registry:
         """
         name, version = parse_ref(ref)
         if version is None and not all_versions:
-            raise InvalidConfig(f"say which version of {name!r} to remove",
-                                fix=f"pass {name}@<version>, or remove every version explicitly (--all)")
+            raise InvalidConfig(
+                f"say which version of {name!r} to remove",
+                fix=f"pass {name}@<version>, or remove every version explicitly (--all)",
+            )
         with self._locked("removing"):
             self._ensure_layout("removing")
             self._recover()
             targets = [self.get(ref)] if version is not None else self.list(name=name)
             if not targets:
                 raise self._not_found(self._connect(), name, version)
-            rels = [self.manifest_path(m.vertical, m.name, m.version).relative_to(self.root).as_posix()
-                    for m in targets]
+            rels = [
+                self.manifest_path(m.vertical, m.name, m.version).relative_to(self.root).as_posix()
+                for m in targets
+            ]
             pending = _Pending()
             conn = self._write_conn("removing")
             try:
@@ -633,6 +683,12 @@ class Registry:
 
 
 __all__ = [
-    "AdapterSummary", "GcReport", "LoadedAdapter", "Registry", "VerifyProblem", "default_root",
-    "format_ref", "validate_name",
+    "AdapterSummary",
+    "GcReport",
+    "LoadedAdapter",
+    "Registry",
+    "VerifyProblem",
+    "default_root",
+    "format_ref",
+    "validate_name",
 ]

@@ -27,14 +27,25 @@ DEFAULT_MAX_TENSORS = 50_000
 
 #: dtype -> item size in bytes. No F8/F4 and no object dtypes: adapters never need them.
 DTYPE_SIZES: dict[str, int] = {
-    "F64": 8, "F32": 4, "F16": 2, "BF16": 2,
-    "I64": 8, "I32": 4, "I16": 2, "I8": 1,
-    "U64": 8, "U32": 4, "U16": 2, "U8": 1,
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U64": 8,
+    "U32": 4,
+    "U16": 2,
+    "U8": 1,
     "BOOL": 1,
 }
 _FLOAT_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16}
 
-PICKLE_SUFFIXES = frozenset({".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz"})
+PICKLE_SUFFIXES = frozenset(
+    {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz"}
+)
 
 
 _TEXT_SUFFIXES = frozenset({".json", ".jsonl", ".txt", ".md", ".yaml", ".yml", ".csv", ".tsv"})
@@ -164,7 +175,9 @@ def check_safetensors(
     ):
         raise _bad(what, "__metadata__ must map strings to strings")
     if len(header) > max_tensors:
-        raise _bad(what, f"header declares {len(header)} tensors, more than the cap of {max_tensors}")
+        raise _bad(
+            what, f"header declares {len(header)} tensors, more than the cap of {max_tensors}"
+        )
     tensors: dict[str, TensorInfo] = {}
     for tname, entry in header.items():
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
@@ -172,9 +185,7 @@ def check_safetensors(
         dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
         if dtype not in DTYPE_SIZES:
             raise _bad(what, f"tensor {tname!r} has dtype {dtype!r}, not in {sorted(DTYPE_SIZES)}")
-        if not isinstance(shape, list) or not all(
-            type(d) is int and d >= 0 for d in shape
-        ):
+        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
             raise _bad(what, f"tensor {tname!r} has an invalid shape {shape!r}")
         if (
             not isinstance(offsets, list)
@@ -185,7 +196,8 @@ def check_safetensors(
         begin, end = offsets
         if not 0 <= begin <= end <= data_len:
             raise _bad(
-                what, f"tensor {tname!r} offsets [{begin}, {end}] are outside the {data_len}-byte data"
+                what,
+                f"tensor {tname!r} offsets [{begin}, {end}] are outside the {data_len}-byte data",
             )
         expected = math.prod(shape) * DTYPE_SIZES[dtype]
         if end - begin != expected:
@@ -258,4 +270,3 @@ def check_file(data: bytes | memoryview, filename: str, *, what: str | None = No
             json.loads(bytes(data).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise CorruptAdapter(f"{label} is not valid UTF-8 JSON ({exc})") from None
-

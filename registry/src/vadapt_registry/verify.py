@@ -30,7 +30,7 @@ def verify_registry(reg: Registry, ref: str | None) -> list[VerifyProblem]:
         return _verify(reg, ref, VerifyProblem)  # read-only or busy: verify what is there
 
 
-def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:  # noqa: N803
+def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:
     problems: list = []
     if ref is not None:
         m = reg.get(ref)
@@ -51,8 +51,14 @@ def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:  # noq
         except (OSError, CorruptAdapter) as exc:
             problems.append(VerifyProblem(label, None, str(exc)))
             continue
-        if (m.vertical, m.name, str(m.version)) != (path.parent.parent.name, path.parent.name, path.stem):
-            problems.append(VerifyProblem(m.ref, None, f"manifest content does not match its path {rel}"))
+        if (m.vertical, m.name, str(m.version)) != (
+            path.parent.parent.name,
+            path.parent.name,
+            path.stem,
+        ):
+            problems.append(
+                VerifyProblem(m.ref, None, f"manifest content does not match its path {rel}")
+            )
         on_disk[(m.name, str(m.version))] = text
         for fname, entry in sorted(m.files.items()):
             if entry.sha256 not in checked:
@@ -82,7 +88,7 @@ def _check_blob(reg: Registry, sha256: str, size: int, fname: str) -> str | None
     return None
 
 
-def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: type) -> list:  # noqa: N803
+def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: type) -> list:
     if not reg.index_path.exists():
         return []
     try:
@@ -90,7 +96,9 @@ def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: t
         try:
             if ref is not None:
                 name, _ = parse_ref(ref)
-                rows = conn.execute("SELECT name, version, manifest_json FROM adapters WHERE name=?", (name,)).fetchall()
+                rows = conn.execute(
+                    "SELECT name, version, manifest_json FROM adapters WHERE name=?", (name,)
+                ).fetchall()
                 rows = [r for r in rows if (r[0], r[1]) in on_disk]
             else:
                 rows = conn.execute("SELECT name, version, manifest_json FROM adapters").fetchall()
@@ -103,11 +111,15 @@ def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: t
     for key in sorted(set(indexed) | set(on_disk)):
         r = f"{key[0]}@{key[1]}"
         if key not in on_disk:
-            out.append(VerifyProblem(r, None, "listed in the index but its manifest is gone; run reindex"))
+            out.append(
+                VerifyProblem(r, None, "listed in the index but its manifest is gone; run reindex")
+            )
         elif key not in indexed:
             out.append(VerifyProblem(r, None, "manifest is not in the index; run reindex"))
         elif indexed[key] != on_disk[key]:
-            out.append(VerifyProblem(r, None, "index copy differs from the manifest on disk; run reindex"))
+            out.append(
+                VerifyProblem(r, None, "index copy differs from the manifest on disk; run reindex")
+            )
     return out
 
 
@@ -124,7 +136,8 @@ def collect_garbage(reg: Registry) -> GcReport:
                 referenced.update(e["sha256"] for e in raw["files"].values())
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 raise CorruptAdapter(
-                    f"cannot collect garbage: manifest {path} is unreadable, so its blobs are unknown",
+                    f"cannot collect garbage: manifest {path} is unreadable, "
+                    "so its blobs are unknown",
                     fix="restore that manifest, or delete it and run `vadapt registry reindex`",
                 ) from None
         removed = freed = kept = 0
@@ -148,5 +161,10 @@ def collect_garbage(reg: Registry) -> GcReport:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 _fs.unlink_quiet(p)
-    return GcReport(removed_blobs=removed, freed_bytes=freed, removed_temp=temps, kept_blobs=kept,
-                    recovered=recovered)
+    return GcReport(
+        removed_blobs=removed,
+        freed_bytes=freed,
+        removed_temp=temps,
+        kept_blobs=kept,
+        recovered=recovered,
+    )

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from vadapt_registry import CorruptAdapter, Manifest, Registry
 from vadapt_registry.registry import AdapterSummary
 
@@ -24,8 +23,12 @@ app = typer.Typer(
 
 RegistryOpt = Annotated[
     Path | None,
-    typer.Option("--registry", envvar="VADAPT_HOME", show_envvar=True,
-                 help="Registry root (default: $VADAPT_HOME, else the user data dir)."),
+    typer.Option(
+        "--registry",
+        envvar="VADAPT_HOME",
+        show_envvar=True,
+        help="Registry root (default: $VADAPT_HOME, else the user data dir).",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 RefArg = Annotated[str, typer.Argument(help="NAME (latest version) or NAME@VERSION.")]
@@ -36,7 +39,9 @@ def _echo_json(value: Any) -> None:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
     for line in [headers, *rows]:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
@@ -54,9 +59,18 @@ def _version(v: str) -> int | str:
 
 
 def _summary_json(s: AdapterSummary) -> dict[str, Any]:
-    return {"ref": s.ref, "name": s.name, "version": _version(s.version), "vertical": s.vertical,
-            "task": s.task, "method": s.method, "backbone": s.backbone, "created": s.created,
-            "size": s.size, "parent": s.parent}
+    return {
+        "ref": s.ref,
+        "name": s.name,
+        "version": _version(s.version),
+        "vertical": s.vertical,
+        "task": s.task,
+        "method": s.method,
+        "backbone": s.backbone,
+        "created": s.created,
+        "size": s.size,
+        "parent": s.parent,
+    }
 
 
 @app.command("list")
@@ -76,30 +90,51 @@ def list_(
     if not rows:
         typer.echo("no adapters")
         return
-    _table(["NAME", "VERSION", "VERTICAL", "TASK", "METHOD", "BACKBONE", "SIZE", "CREATED"],
-           [[s.name, s.version, s.vertical, s.task, s.method, s.backbone, _size(s.size), s.created[:19] + "Z"]
-            for s in rows])
+    _table(
+        ["NAME", "VERSION", "VERTICAL", "TASK", "METHOD", "BACKBONE", "SIZE", "CREATED"],
+        [
+            [
+                s.name,
+                s.version,
+                s.vertical,
+                s.task,
+                s.method,
+                s.backbone,
+                _size(s.size),
+                s.created[:19] + "Z",
+            ]
+            for s in rows
+        ],
+    )
 
 
 def _show_human(m: Manifest) -> None:
     pairs = [
-        ("ref", m.ref), ("vertical", m.vertical), ("task", m.task),
+        ("ref", m.ref),
+        ("vertical", m.vertical),
+        ("task", m.task),
         ("method", f"{m.method.name} {json.dumps(m.method.config, sort_keys=True)}"),
         ("backbone", f"{m.backbone.name} ({m.backbone.fingerprint})"),
         ("labels", ", ".join(m.labels) or "-"),
         ("validation", json.dumps(m.metrics.validation, sort_keys=True)),
         ("test", json.dumps(m.metrics.test, sort_keys=True)),
-        ("parent", m.parent or "-"), ("created", m.created), ("vadapt", m.vadapt_version or "-"),
+        ("parent", m.parent or "-"),
+        ("created", m.created),
+        ("vadapt", m.vadapt_version or "-"),
         ("plugins", ", ".join(f"{k} {v}" for k, v in sorted(m.plugins.items())) or "-"),
-        ("data", m.data_fingerprint or "-"), ("license", m.license or "-"),
-        ("intended use", m.intended_use or "-"), ("notes", m.notes or "-"),
+        ("data", m.data_fingerprint or "-"),
+        ("license", m.license or "-"),
+        ("intended use", m.intended_use or "-"),
+        ("notes", m.notes or "-"),
     ]
     width = max(len(k) for k, _ in pairs)
     for k, v in pairs:
         typer.echo(f"{k.ljust(width)}  {v}")
     typer.echo("files:")
-    _table(["  FILE", "SIZE", "SHA256"],
-           [[f"  {f}", _size(e.size), e.sha256] for f, e in sorted(m.files.items())])
+    _table(
+        ["  FILE", "SIZE", "SHA256"],
+        [[f"  {f}", _size(e.size), e.sha256] for f, e in sorted(m.files.items())],
+    )
 
 
 @app.command()
@@ -123,8 +158,15 @@ def verify(
     problems = reg.verify(ref)
     checked = 1 if ref else len(reg.summaries())
     if as_json:
-        _echo_json({"ok": not problems, "checked": checked,
-                    "problems": [{"ref": p.ref, "file": p.file, "problem": p.problem} for p in problems]})
+        _echo_json(
+            {
+                "ok": not problems,
+                "checked": checked,
+                "problems": [
+                    {"ref": p.ref, "file": p.file, "problem": p.problem} for p in problems
+                ],
+            }
+        )
     else:
         for p in problems:
             typer.echo(f"FAIL {p}")
@@ -132,14 +174,19 @@ def verify(
             typer.echo(f"ok: {checked} adapter(s) verified in {reg.root}")
     if problems:
         refs = sorted({p.ref for p in problems})
-        raise CorruptAdapter(f"{len(problems)} problem(s) in {', '.join(refs)}",
-                             fix="re-import or `vadapt registry rm` the named adapters; `reindex` fixes index problems")
+        raise CorruptAdapter(
+            f"{len(problems)} problem(s) in {', '.join(refs)}",
+            fix="re-import or `vadapt registry rm` the named adapters; "
+            "`reindex` fixes index problems",
+        )
 
 
 @app.command("rm")
 def rm(
     ref: Annotated[str, typer.Argument(help="NAME@VERSION (or NAME with --all).")],
-    all_versions: Annotated[bool, typer.Option("--all", help="Remove every version of NAME.")] = False,
+    all_versions: Annotated[
+        bool, typer.Option("--all", help="Remove every version of NAME.")
+    ] = False,
     registry: RegistryOpt = None,
 ) -> None:
     """Remove an adapter version; `gc` then frees blobs nothing references."""
@@ -154,11 +201,21 @@ def gc(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """Delete unreferenced blobs and temp files left by interrupted saves."""
     r = Registry(registry).gc()
     if as_json:
-        _echo_json({"removed_blobs": r.removed_blobs, "freed_bytes": r.freed_bytes,
-                    "removed_temp": r.removed_temp, "kept_blobs": r.kept_blobs, "recovered": r.recovered})
+        _echo_json(
+            {
+                "removed_blobs": r.removed_blobs,
+                "freed_bytes": r.freed_bytes,
+                "removed_temp": r.removed_temp,
+                "kept_blobs": r.kept_blobs,
+                "recovered": r.recovered,
+            }
+        )
     else:
-        typer.echo(f"removed {r.removed_blobs} blob(s) ({_size(r.freed_bytes)}) and {r.removed_temp} temp file(s); "
-                   f"kept {r.kept_blobs} blob(s)")
+        typer.echo(
+            f"removed {r.removed_blobs} blob(s) ({_size(r.freed_bytes)}) "
+            f"and {r.removed_temp} temp file(s); "
+            f"kept {r.kept_blobs} blob(s)"
+        )
 
 
 @app.command()
@@ -200,12 +257,26 @@ def lineage(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None)
     """Show an adapter and the chain of adapters it was trained from."""
     chain = Registry(registry).lineage(ref)
     if as_json:
-        _echo_json([{"ref": m.ref, "task": m.task, "method": m.method.name, "created": m.created,
-                     "parent": m.parent} for m in chain])
+        _echo_json(
+            [
+                {
+                    "ref": m.ref,
+                    "task": m.task,
+                    "method": m.method.name,
+                    "created": m.created,
+                    "parent": m.parent,
+                }
+                for m in chain
+            ]
+        )
         return
-    _table(["REF", "TASK", "METHOD", "CREATED", "PARENT"],
-           [[("  " * i) + m.ref, m.task, m.method.name, m.created[:19] + "Z", m.parent or "-"]
-            for i, m in enumerate(chain)])
+    _table(
+        ["REF", "TASK", "METHOD", "CREATED", "PARENT"],
+        [
+            [("  " * i) + m.ref, m.task, m.method.name, m.created[:19] + "Z", m.parent or "-"]
+            for i, m in enumerate(chain)
+        ],
+    )
     last = chain[-1]
     if last.parent:
         typer.echo(f"(parent {last.parent} is no longer stored)")
