@@ -84,6 +84,24 @@ def test_intent_test_split_reuses_validation_threshold() -> None:
     assert "accuracy" not in test  # the core's own key is left to the core
 
 
+def test_test_split_uses_the_threshold_of_the_best_validation() -> None:
+    task = TASKS["customer-service/intent"]  # watches accuracy, like the engine's early stopping
+    rng = np.random.default_rng(3)
+    refs = rng.integers(0, 4, 200)
+    good, bad = _probs(rng, refs, 4, 2.0), _probs(rng, refs, 4, 0.1)
+    best = evaluate(task, good, refs, LABELS, "validation")
+    worse = evaluate(task, bad, refs, LABELS, "validation")  # a worse later epoch
+    assert worse["customer-service.oos_threshold"] != best["customer-service.oos_threshold"]
+    test = evaluate(task, bad, refs, LABELS, "test")
+    assert test["customer-service.oos_threshold"] == best["customer-service.oos_threshold"]
+    # a new run (validation after test) recalibrates from scratch
+    again = evaluate(task, bad, refs, LABELS, "validation")
+    assert (
+        evaluate(task, bad, refs, LABELS, "test")["customer-service.oos_threshold"]
+        == (again["customer-service.oos_threshold"])
+    )
+
+
 def test_ranking_metrics_count_ties_against_the_answer() -> None:
     scores = [np.array([0.9, 0.1, 0.5]), np.array([0.2, 0.2, 0.1]), np.array([0.1, 0.3, 0.2])]
     out = m.ranking_metrics(scores, [0, 0, 0], ks=(1, 2))
