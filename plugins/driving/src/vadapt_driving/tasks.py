@@ -1,0 +1,149 @@
+"""The driving tasks and the pydantic models of their ``data:`` sections."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from vadapt import TaskSpec
+
+SIGNS = "driving/traffic-signs"
+LIGHTS = "driving/traffic-lights"
+
+
+class _DataBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = Field(
+        None,
+        description="Root of the data on disk: the GTSRB root (holding Final_Training/Images), "
+        "a folder-per-class tree (optionally with train/ validation/ test/ sub-trees), or a CSV of "
+        "crops (columns path,label[,x1,y1,x2,y2][,split]). Not used by source=generated.",
+    )
+    resize: int | None = Field(
+        None,
+        ge=8,
+        le=1024,
+        description="Resize loaded crops to resize x resize pixels on load (keeps memory small; "
+        "the engine resizes to train.image_size anyway). None keeps each crop's size.",
+    )
+    max_per_class: int | None = Field(
+        None,
+        ge=1,
+        description="Keep at most this many training examples per class (seeded sample).",
+    )
+    validation_fraction: float = Field(
+        0.15,
+        gt=0,
+        lt=0.5,
+        description="Share of the training data held out for validation (grouped by GTSRB track "
+        "when the layout has tracks, so near-duplicate frames never straddle splits).",
+    )
+    test_fraction: float = Field(
+        0.15,
+        gt=0,
+        lt=0.5,
+        description="Share held out for test when the data has no test set of its own.",
+    )
+    image_size: int = Field(
+        64, ge=16, le=512, description="Side in pixels of generated crops (source=generated)."
+    )
+    train_per_class: int = Field(
+        40, ge=1, le=5000, description="Generated training examples per class (source=generated)."
+    )
+    eval_per_class: int = Field(
+        12,
+        ge=1,
+        le=5000,
+        description="Generated validation and test examples per class, each (source=generated).",
+    )
+    seed: int = Field(0, description="Seed for generation, sampling and splitting.")
+    test_corruption: str | None = Field(
+        None,
+        description="Corrupt the test split with this corruption (see vadapt_driving.corruptions."
+        "CORRUPTIONS), or 'all' to replace it with every corruption at every severity; the "
+        "driving.corruption.* metrics then report accuracy per corruption and severity.",
+    )
+    test_severity: int = Field(
+        3, ge=1, le=5, description="Severity 1-5 of test_corruption (ignored for 'all')."
+    )
+
+
+class SignsData(_DataBase):
+    """Where the traffic-sign crops come from (default: labelled-synthetic, generated)."""
+
+    source: Literal["generated", "gtsrb", "folder", "csv"] = Field(
+        "generated",
+        description="generated: PIL-drawn SYNTHETIC signs; gtsrb: the GTSRB Final_Training layout "
+        "(GT-000NN.csv with ROI boxes, cropped on load); folder: one folder per class; "
+        "csv: a CSV of crops.",
+    )
+    test_path: str | None = Field(
+        None,
+        description="gtsrb: the GT-final_test.csv file (or the Final_Test/Images folder "
+        "holding it); "
+        "folder/csv: a separate test tree or CSV. Without it a test split is held out from path.",
+    )
+    classes: tuple[str, ...] | None = Field(
+        None,
+        description="source=generated: the sign classes to draw (GTSRB names); default every "
+        "drawable class (vadapt_driving.signs.DRAWABLE_SIGNS).",
+    )
+
+
+class LightsData(_DataBase):
+    """Where the traffic-light crops come from (default: labelled-synthetic, generated)."""
+
+    source: Literal["generated", "folder", "csv"] = Field(
+        "generated",
+        description="generated: PIL-drawn SYNTHETIC signal heads; folder: one folder per state; "
+        "csv: a CSV of crops (path,label[,x1,y1,x2,y2][,split]).",
+    )
+    test_path: str | None = Field(
+        None, description="A separate test tree or CSV; without it a test split is held out."
+    )
+    arrows: bool = Field(
+        False, description="source=generated: also draw the arrow states red-left and green-left."
+    )
+    train_per_class: int = Field(
+        60, ge=1, le=5000, description="Generated training examples per class (source=generated)."
+    )
+    eval_per_class: int = Field(
+        20,
+        ge=1,
+        le=5000,
+        description="Generated validation and test examples per class, each (source=generated).",
+    )
+
+
+def task_specs() -> list[TaskSpec]:
+    # No fixed TaskSpec.labels: the engine requires training examples of every label
+    # in the set, and which signs / light states exist depends on the data (the
+    # generator draws 24 of GTSRB's 43 classes). load_data sets Splits.labels in a
+    # stable order (GTSRB ClassId order, then red/yellow/green/off/arrows).
+    return [
+        TaskSpec(
+            id=SIGNS,
+            modality="image",
+            head="classification",
+            description="Classify a cropped traffic sign. Labels come from the data: GTSRB's 43 "
+            "class names (vadapt_driving.signs.GTSRB_CLASSES) for GTSRB and numeric folders, else "
+            "the folder/CSV names. Default data is labelled-SYNTHETIC (PIL-drawn, 24 classes); "
+            "point "
+            "data.source/path at GTSRB for real images.",
+            default_backbone="efficientnet-lite0",
+            metric="accuracy",
+            data_model=SignsData,
+        ),
+        TaskSpec(
+            id=LIGHTS,
+            modality="image",
+            head="classification",
+            description="Classify the state of a cropped traffic light: red, yellow, green, off "
+            "(optional arrows red-left, green-left; labels come from the data). Default data is "
+            "labelled-SYNTHETIC (PIL-drawn).",
+            default_backbone="efficientnet-lite0",
+            metric="accuracy",
+            data_model=LightsData,
+        ),
+    ]
