@@ -36,7 +36,12 @@ def test_credit_default_adapts_scores_and_predicts(credit_csv: Path, registry_ro
         assert key in test
     assert set(res.baselines) == {"majority", "logistic-regression"}
     assert res.baselines["logistic-regression"]["finance.auroc"] > 0.8  # balance drives default
-    out = engine.predict(res.ref, [{"text": "student: no; card balance: 2,400 dollars"}])
+    from vadapt_finance.serialise import row_text
+
+    schema = res.manifest.training["data"]["info"]["serialisation_schema"]
+    text = row_text({"student": "no", "balance": 2400.0, "income": 30000.0}, schema)
+    assert "(decile 10 of 10)" in text
+    out = engine.predict(res.ref, [{"text": text}])
     assert out[0]["label"] in ("default", "non-default")
     assert set(out[0]["scores"]) == {"default", "non-default"}
 

@@ -175,7 +175,9 @@ def load(cfg: CreditData) -> Splits:
         "default_rate": round(rate, 4),
         "oversampled_training_defaults": oversampled,
         "serialisation": "features as 'name: value' text"
-        + ("; numeric deciles fitted on the training split" if bins else ""),
+        + ("; numeric deciles fitted on the training split" if bins else "")
+        + "; rebuild with vadapt_finance.serialise.row_text(row, serialisation_schema)",
+        "serialisation_schema": schema,
         "intended_use": "ranking applicants by default risk as one input to a human credit "
         "decision; not for automated adverse decisions without fairness and "
         "regulatory review (e.g. ECOA/FCRA adverse-action reasons)",

@@ -121,6 +121,7 @@ def _smarket(cfg: MarketData) -> Splits:
         "license": "GPL-2 (ISLR R package)",
         "split": f"by time: train 2001-2004 minus its last {n_val} trading days "
         f"(validation, {val[0]['time']}..{val[-1]['time']}), test 2005 (textbook split)",
+        "serialisation_schema": schema,
         "dates": "real trading dates, aligned with openintro sp500_1950_2018"
         if dates
         else "Year + trading-day index (date alignment unavailable)",
@@ -211,6 +212,7 @@ def _sp500_windows(cfg: MarketData) -> Splits:
         f"{purged} windows purged because their {h}-day label reached the next split",
         "window": w,
         "horizon": h,
+        "serialisation_schema": schema,
     }
     return Splits(train=train, validation=val, test=test, info={**info, **_use()})
 

@@ -74,3 +74,15 @@ def serialise(
                 text += f" (decile {decile(float(value), bins[name])} of 10)"
             parts.append(f"{phrase}: {text}")
     return "; ".join(parts)
+
+
+def row_text(features: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
+    """Serialise a new row exactly as at training time, for ``vadapt predict``.
+
+    ``schema`` is the adapter manifest's ``training.data.info.serialisation_schema``
+    (phrases, units and the training deciles)::
+
+        schema = manifest["training"]["data"]["info"]["serialisation_schema"]
+        predict(ref, [{"text": row_text({"student": "no", "balance": 1800.0}, schema)}])
+    """
+    return serialise(features, schema["phrases"], schema.get("bins"), schema.get("units"))
