@@ -103,18 +103,25 @@ def test_auto_versions_from_8_processes_are_distinct(root, make_draft) -> None:
 
 
 def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
-    trials = 48
+    trials = 42
     rng = random.Random(1234)
     reg = Registry(root)
     reg.save(make_draft("victim", notes="v1"), _tiny(0, 0))
+    start = time.perf_counter()
+    reg.save(make_draft("victim", notes="v2"), _tiny(0, 1))
+    save_time = time.perf_counter() - start  # scales the kill window to this machine's disk
     left_mid_save = 0
     for trial in range(trials):
+        r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child saves until killed
             try:
+                os.close(r)
                 child = Registry(root)
                 k = 0
                 while True:
+                    if k == 0:
+                        os.write(w, b"s")  # about to start its first save
                     data = (
                         np.random.default_rng(trial * 100_000 + k)
                         .standard_normal(16_384)
@@ -124,7 +131,7 @@ def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
                         "adapter_model.safetensors": save({"w": data}),
                         "adapter_config.json": b'{"r": 2}',
                     }
-                    if k % 3 == 2:
+                    if (k + trial) % 2 == 1:  # half the trials start with an overwrite
                         child.save(
                             make_draft("victim", notes=f"t{trial}-{k}"),
                             files,
@@ -136,7 +143,10 @@ def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
                     k += 1
             finally:
                 os._exit(1)
-        time.sleep(rng.uniform(0.0, 0.06))
+        os.close(w)
+        assert os.read(r, 1) == b"s"
+        os.close(r)
+        time.sleep(rng.uniform(0.0, 1.5 * save_time))  # kills land in and between saves
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         tmp = root / "tmp"

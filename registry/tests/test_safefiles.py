@@ -15,6 +15,20 @@ from safetensors.numpy import save
 from vadapt_registry import CorruptAdapter, Registry, UnsafeFile, assert_finite, check_safetensors
 
 
+def best_per_call(fn, *, batches: int = 5, per_batch: int = 40) -> float:
+    """Seconds per call, best batch of several (like timeit): robust to a busy machine."""
+    best = float("inf")
+    for _ in range(batches):
+        start = time.perf_counter()
+        for _ in range(per_batch):
+            try:
+                fn()
+            except CorruptAdapter:
+                pass
+        best = min(best, (time.perf_counter() - start) / per_batch)
+    return best
+
+
 def raw(
     header: object,
     data: bytes = b"",
@@ -68,14 +82,7 @@ def test_malformed_safetensors_rejected_under_1ms(case: str) -> None:
     data = MALFORMED[case]
     with pytest.raises(CorruptAdapter):
         check_safetensors(data, name=case)
-    reps = 200
-    start = time.perf_counter()
-    for _ in range(reps):
-        try:
-            check_safetensors(data)
-        except CorruptAdapter:
-            pass
-    per_case = (time.perf_counter() - start) / reps
+    per_case = best_per_call(lambda: check_safetensors(data))
     assert per_case < 1e-3, f"{case}: {per_case * 1e6:.0f} µs per rejection"
 
 
@@ -90,10 +97,7 @@ def test_malformed_safetensors_rejected_from_path(tmp_path, case: str) -> None:
 def test_valid_file_passes_fast() -> None:
     info = check_safetensors(GOOD)
     assert set(info.tensors) == {"a", "b"}
-    start = time.perf_counter()
-    for _ in range(200):
-        check_safetensors(GOOD)
-    assert (time.perf_counter() - start) / 200 < 1e-3
+    assert best_per_call(lambda: check_safetensors(GOOD)) < 1e-3
 
 
 def _million_empty_tensors() -> bytes:
@@ -112,13 +116,7 @@ def test_million_empty_tensor_header_rejected_under_10ms(tmp_path) -> None:
         check = lambda source=source: check_safetensors(source)  # noqa: E731
         with pytest.raises(CorruptAdapter, match="cap"):
             check()
-        start = time.perf_counter()
-        for _ in range(20):
-            try:
-                check()
-            except CorruptAdapter:
-                pass
-        per = (time.perf_counter() - start) / 20
+        per = best_per_call(check, batches=4, per_batch=5)
         assert per < 10e-3, f"{per * 1e3:.2f} ms"
 
 
@@ -127,15 +125,10 @@ def test_dense_header_under_size_cap_rejected_by_tensor_count_under_10ms() -> No
     body = ",".join(f'"{i}":{{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' for i in range(n))
     data = raw(None, header_bytes=("{" + body + "}").encode())
     assert len(data) < 8 * 1024 * 1024
-    with pytest.raises(CorruptAdapter, match="tensors"):
+    with pytest.raises(CorruptAdapter, match="cap of 50000 tensors"):
         check_safetensors(data)
-    start = time.perf_counter()
-    for _ in range(10):
-        try:
-            check_safetensors(data)
-        except CorruptAdapter:
-            pass
-    assert (time.perf_counter() - start) / 10 < 10e-3
+    per = best_per_call(lambda: check_safetensors(data), batches=4, per_batch=5)
+    assert per < 10e-3, f"{per * 1e3:.2f} ms"
 
 
 def _zip_pickle() -> bytes:

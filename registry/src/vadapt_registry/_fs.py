@@ -178,7 +178,7 @@ class RegistryLock:
                 os.close(fd)
                 raise self._busy(root)
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.01)
         self._fd = fd
 
     def _release(self) -> None:

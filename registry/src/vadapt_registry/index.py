@@ -59,9 +59,10 @@ def connect(path: Path, *, timeout: float, readonly: bool = False) -> sqlite3.Co
         )
     else:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.executescript(_SCHEMA)
+        if conn.execute("PRAGMA user_version").fetchone()[0] != INDEX_SCHEMA:
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, when created
+            conn.executescript(_SCHEMA)
     return conn
 
 

@@ -41,6 +41,7 @@ DTYPE_SIZES: dict[str, int] = {
     "U8": 1,
     "BOOL": 1,
 }
+_MIN_ENTRY = len('"":{"dtype":"U8","shape":[],"data_offsets":[0,0]}') - 1
 _FLOAT_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16}
 
 PICKLE_SUFFIXES = frozenset(
@@ -155,13 +156,19 @@ def check_safetensors(
         raise _bad(what, f"truncated: header length {n} but only {total - 8} bytes follow")
     if n < 2:
         raise _bad(what, f"header length {n} is too small for a JSON object")
-    raw = bytes(prefix[8 : 8 + n])
-    if raw[:1] != b"{":
+    if prefix[8:9] != b"{":
         raise _bad(what, "header does not start with '{'")
-    # Cheap caps on the raw bytes before json parses anything.
-    count = raw.count(b'"data_offsets"')
-    if count > max_tensors:
-        raise _bad(what, f"header declares {count} tensors, more than the cap of {max_tensors}")
+    # Cheap cap on the raw bytes before json parses anything: every tensor entry is a
+    # JSON object of at least _MIN_ENTRY bytes, so only a header long enough to exceed
+    # the cap has its '{' counted (vectorised, ~1 ms for 8 MB, no copy).
+    if n > max_tensors * _MIN_ENTRY:
+        braces = int(np.count_nonzero(np.frombuffer(prefix, np.uint8, count=n, offset=8) == 0x7B))
+        if braces - 1 > max_tensors:
+            raise _bad(
+                what,
+                f"header holds {braces - 1} objects, more than the cap of {max_tensors} tensors",
+            )
+    raw = bytes(prefix[8 : 8 + n])
     try:
         header = json.loads(raw.rstrip(b" ").decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
