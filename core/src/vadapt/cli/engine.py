@@ -1,7 +1,215 @@
-"""CLI commands: engine (placeholder until its owner fills it)."""
+"""CLI commands of the engine: adapt, evaluate, predict, backbones, methods.
+
+torch, transformers and peft are imported inside the commands that train or load
+models, never at module level (``vadapt --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import typer
+from vadapt_registry.errors import InvalidConfig
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True, default=str)
+
+
+def adapt_cmd(
+    task: str = typer.Argument(..., help="task id 'vertical/task' (see `vadapt tasks`)"),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML/JSON config file"),
+    set_: list[str] = typer.Option(
+        [], "--set", "-s", help="override a config key: a.b=value (repeatable)"
+    ),
+    method: str | None = typer.Option(
+        None, "--method", "-m", help="full|freeze|lora|ia3|prompt-tuning|bitfit|bottleneck"
+    ),
+    backbone: str | None = typer.Option(
+        None, "--backbone", "-b", help="backbone name or local HF directory"
+    ),
+    name: str | None = typer.Option(None, "--name", help="adapter name (default: the task's name)"),
+    registry: str | None = typer.Option(
+        None, "--registry", help="registry root (default: $VADAPT_HOME or user data dir)"
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="validate and print the resolved config; train nothing"
+    ),
+    progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="show progress bars (TTY only)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Adapt a backbone to TASK and save the adapter to the registry."""
+    from vadapt.config import effective_lr, load_config, resolve
+
+    overrides = list(set_)
+    if backbone:
+        overrides.append(f"backbone={backbone}")
+    if name:
+        overrides.append(f"output.name={name}")
+    if registry:
+        overrides.append(f"output.registry={registry}")
+    cfg = load_config(config, overrides, task=task, method=method)
+    res = resolve(cfg)
+    if dry_run:
+        resolved = cfg.model_dump(mode="json")
+        resolved["backbone"] = res.backbone_ref
+        resolved["train"]["lr"] = effective_lr(cfg)
+        resolved["data"] = res.data_config.model_dump(mode="json")
+        resolved["output"]["name"] = cfg.output.name or res.task.name
+        typer.echo(_dump(resolved))
+        return
+    from vadapt.engine.run import adapt
+
+    result = adapt(cfg, progress=progress)
+    summary = {
+        "ref": result.ref,
+        "metrics": result.metrics,
+        "baselines": result.baselines,
+        "samples_per_second": round(result.samples_per_second, 2),
+        "trainable_parameters": result.trainable_parameters,
+        "steps": result.steps,
+        "seconds": round(result.seconds, 1),
+        "log": result.log_path,
+    }
+    if as_json:
+        typer.echo(_dump(summary))
+        return
+    typer.echo(f"saved {result.ref}" if result.ref else "not saved (output.save=false)")
+    for split in ("validation", "test"):
+        vals = ", ".join(f"{k}={v:.4f}" for k, v in sorted(result.metrics[split].items()))
+        typer.echo(f"  {split}: {vals}")
+    for bname, vals in sorted(result.baselines.items()):
+        typer.echo(
+            f"  baseline {bname}: "
+            + ", ".join(f"{k}={v:.4f}" for k, v in sorted(vals.items()) if v is not None)
+        )
+    typer.echo(
+        f"  {result.steps} steps, {result.samples_per_second:.1f} samples/s, "
+        f"{result.trainable_parameters:,} trainable parameters; log: {result.log_path}"
+    )
+
+
+def evaluate_cmd(
+    adapter: str = typer.Argument(..., help="NAME or NAME@VERSION"),
+    split: str = typer.Option("test", "--split", help="train | validation | test"),
+    set_: list[str] = typer.Option(
+        [], "--set", "-s", help="override the task's data section: data.key=value"
+    ),
+    registry: str | None = typer.Option(None, "--registry", help="registry root"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Evaluate a stored adapter on a split of its task's data."""
+    from vadapt.engine.predict import evaluate_adapter
+
+    data = None
+    if set_:
+        from vadapt.config import _coerce
+
+        data = {}
+        for item in set_:
+            key, sep, raw = item.partition("=")
+            if not sep or not key.startswith("data.") or len(key) <= 5:
+                raise InvalidConfig(f"--set {item!r}: evaluate only takes data.<key>=<value>")
+            data[key[5:]] = _coerce(raw, None)
+    if data is not None:
+        from vadapt_registry import Registry
+
+        stored = Registry(registry).get(adapter) if registry else Registry().get(adapter)
+        data = {**stored.training.get("config", {}).get("data", {}), **data}
+    metrics = evaluate_adapter(adapter, split=split, data=data, registry=registry)
+    if as_json:
+        typer.echo(_dump(metrics))
+    else:
+        for k, v in sorted(metrics.items()):
+            typer.echo(f"{k}\t{v:.6g}")
+
+
+def predict_cmd(
+    adapter: str = typer.Argument(..., help="NAME or NAME@VERSION"),
+    input_: str = typer.Option(..., "--input", "-i", help="JSONL file of examples, or - for stdin"),
+    registry: str | None = typer.Option(None, "--registry", help="registry root"),
+) -> None:
+    """Predict with a stored adapter: JSONL in (one example per line), JSONL out."""
+    from vadapt.engine.predict import predict
+
+    fh = sys.stdin if input_ == "-" else None
+    if fh is None:
+        p = Path(input_)
+        if not p.is_file():
+            raise InvalidConfig(
+                f"--input {input_!r} does not exist", fix="pass a JSONL file or - for stdin"
+            )
+        lines = p.read_text(encoding="utf-8").splitlines()
+    else:
+        lines = fh.read().splitlines()
+    examples = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            examples.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InvalidConfig(
+                f"--input {input_} line {i}: not valid JSON ({exc.msg})",
+                fix='one JSON object per line, e.g. {"text": "..."}',
+            ) from None
+    for row in predict(adapter, examples, registry=registry):
+        typer.echo(json.dumps(row, sort_keys=True))
+
+
+def backbones_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """List the backbones the installed plugins offer."""
+    from vadapt.hooks import hooks
+
+    h = hooks()
+    rows = []
+    for name, owned in sorted(h.owned_backbones().items()):
+        spec = owned.value
+        rows.append(
+            {
+                "name": name,
+                "modality": spec.modality.value,
+                "available": bool(spec.available()),
+                "plugin": owned.plugin,
+                "description": spec.description,
+                "install_hint": spec.install_hint or None,
+            }
+        )
+    if as_json:
+        typer.echo(_dump(rows))
+        return
+    for r in rows:
+        state = "" if r["available"] else f"  [not installed: {r['install_hint']}]"
+        typer.echo(f"{r['name']:<20} {r['modality']:<6} {r['description']}{state}")
+    typer.echo("(any local Hugging Face model directory also works as --backbone PATH)")
+
+
+def methods_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """List the adaptation methods with their options."""
+    from vadapt.methods import describe_methods
+
+    rows = describe_methods()
+    if as_json:
+        typer.echo(_dump(rows))
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['name']:<14} [{r['library']}; {', '.join(r['modalities'])}; default lr "
+            f"{r['default_lr']:g}] {r['description']}"
+        )
+        for opt, meta in r["options"].items():
+            typer.echo(f"    method.{opt} = {meta['default']!r}  — {meta['description']}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("adapt")(adapt_cmd)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("predict")(predict_cmd)
+    app.command("backbones")(backbones_cmd)
+    app.command("methods")(methods_cmd)

@@ -1,0 +1,382 @@
+"""The one configuration of an adaptation run: ``AdaptConfig``.
+
+Loaded from YAML/JSON (``load_config``), a dict, or built in code; ``--set a.b=c``
+overrides are applied with :func:`apply_overrides`, which coerces each value by the
+type of the field it lands on. Every section forbids unknown keys and rejects NaN/Inf,
+so a typo or an impossible value fails with its field path before any model loads.
+:func:`resolve` then checks what needs the plugins (task, backbone, method on this
+modality, the task's ``data:`` section) — still without importing torch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from vadapt_registry.errors import InvalidConfig, NotFound
+
+from vadapt.types import BackboneSpec, TaskSpec
+
+MethodName = Literal["full", "freeze", "lora", "ia3", "prompt-tuning", "bitfit", "bottleneck"]
+METHOD_NAMES: tuple[str, ...] = typing.get_args(MethodName)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+
+
+class MethodConfig(_Section):
+    """How the backbone is adapted. Options a method does not use are ignored by it."""
+
+    name: MethodName = Field("lora", description="adaptation method")
+    r: int = Field(8, ge=1, le=1024, description="LoRA rank")
+    alpha: float = Field(16.0, gt=0, description="LoRA scaling alpha")
+    dropout: float = Field(0.0, ge=0, lt=1, description="dropout inside LoRA / bottleneck adapters")
+    target_modules: list[str] | None = Field(
+        None,
+        description="module names to adapt (lora, ia3, bottleneck); "
+        "None = per-architecture default",
+    )
+    layers: int = Field(2, ge=1, description="freeze: number of top layers trained")
+    num_virtual_tokens: int = Field(16, ge=1, le=512, description="prompt-tuning: virtual tokens")
+    reduction: int = Field(16, ge=1, description="bottleneck: hidden size / adapter width")
+
+    @field_validator("target_modules")
+    @classmethod
+    def _non_empty(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or any(not m.strip() for m in v)):
+            raise ValueError("target_modules must be a non-empty list of module names")
+        return v
+
+
+class TrainConfig(_Section):
+    """The training loop."""
+
+    epochs: int = Field(3, ge=1, le=1000, description="passes over the training split")
+    batch_size: int = Field(16, ge=1, le=4096, description="examples per step per process")
+    lr: float | None = Field(
+        None, gt=0, lt=10, description="peak learning rate; None = method default"
+    )
+    weight_decay: float = Field(
+        0.01, ge=0, lt=1, description="AdamW weight decay (not on biases/norms)"
+    )
+    warmup_ratio: float = Field(0.1, ge=0, le=1, description="share of steps with linear warm-up")
+    scheduler: Literal["linear", "cosine", "constant"] = Field(
+        "linear", description="decay after warm-up"
+    )
+    grad_clip: float = Field(1.0, ge=0, description="max gradient norm; 0 = no clipping")
+    grad_accum: int = Field(1, ge=1, le=1024, description="micro-batches per optimizer step")
+    max_length: int = Field(128, ge=8, le=8192, description="text tokens per example (truncation)")
+    image_size: int = Field(224, ge=16, le=1024, description="image side in pixels after resizing")
+    seed: int = Field(0, ge=0, description="seed for weights init, shuffling, augmentation")
+    patience: int = Field(
+        3, ge=0, description="evaluations without improvement before stopping; 0 = off"
+    )
+    max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps")
+    max_train_examples: int | None = Field(
+        None, ge=1, description="use only the first N training examples"
+    )
+    max_eval_examples: int | None = Field(
+        None, ge=1, description="use only the first N validation examples"
+    )
+    eval_every: int | None = Field(
+        None, ge=1, description="evaluate every N optimizer steps; None = each epoch"
+    )
+    threads: int | None = Field(
+        None, ge=1, le=512, description="torch CPU threads; None = leave as is"
+    )
+    class_weights: Literal["none", "balanced"] = Field(
+        "none", description="classification loss weights"
+    )
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="auto = bf16 on GPU, fp32 on CPU"
+    )
+    temperature: float = Field(0.05, gt=0, le=10, description="ranking: cosine temperature")
+    log_dir: str | None = Field(
+        None, description="where the JSONL evaluation log goes; None = user cache"
+    )
+
+
+class AugmentConfig(_Section):
+    """The ``augment`` hook; ``options`` is free-form for plugins."""
+
+    enabled: bool = Field(False, description="run the augment hook on training examples each epoch")
+    options: dict[str, Any] = Field(default_factory=dict, description="plugin-specific options")
+
+
+class AdversarialConfig(_Section):
+    """The ``adversarial_step`` hook (built-in: FGM on embeddings / FGSM on pixels)."""
+
+    enabled: bool = Field(False, description="add an adversarial loss term each step")
+    epsilon: float | None = Field(
+        None, gt=0, description="perturbation size; None = 1.0 (FGM, text) or 0.03 (FGSM, images)"
+    )
+    alpha: float | None = Field(
+        None, gt=0, description="step size for multi-step attacks; None = epsilon/steps"
+    )
+    steps: int = Field(1, ge=1, le=50, description="attack steps")
+    weight: float = Field(1.0, ge=0, description="weight of the adversarial term in the loss")
+    options: dict[str, Any] = Field(default_factory=dict, description="plugin-specific options")
+
+
+class OutputConfig(_Section):
+    """Where and how the adapter is stored."""
+
+    name: str | None = Field(None, description="adapter name; None = the task's name")
+    version: int | str | None = Field(None, description="explicit version; None = next integer")
+    notes: str | None = Field(None, description="free text stored in the manifest")
+    intended_use: str | None = Field(None, description="intended use stored in the manifest")
+    license: str | None = Field(None, description="licence of the adapter")
+    parent: str | None = Field(None, description="parent adapter name@version (lineage)")
+    registry: str | None = Field(
+        None, description="registry root; None = $VADAPT_HOME or user data dir"
+    )
+    save: bool = Field(True, description="commit the result to the registry")
+
+
+class AdaptConfig(_Section):
+    """Everything one ``vadapt adapt`` run needs."""
+
+    task: str = Field(..., min_length=3, description="task id 'vertical/task'")
+    backbone: str | None = Field(
+        None, description="backbone name or local HF dir; None = task default"
+    )
+    method: MethodConfig = Field(default_factory=MethodConfig)  # type: ignore[arg-type]
+    train: TrainConfig = Field(default_factory=TrainConfig)  # type: ignore[arg-type]
+    data: dict[str, Any] = Field(default_factory=dict, description="the task's data section")
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)  # type: ignore[arg-type]
+    adversarial: AdversarialConfig = Field(default_factory=AdversarialConfig)  # type: ignore[arg-type]
+    output: OutputConfig = Field(default_factory=OutputConfig)  # type: ignore[arg-type]
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def _fmt_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "<root>"
+
+
+def validation_error(exc: ValidationError, source: str = "config") -> InvalidConfig:
+    """One-line InvalidConfig naming every bad field path."""
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = _fmt_loc(err["loc"])
+        if err["type"] == "extra_forbidden":
+            parts.append(f"{loc}: unknown key")
+        else:
+            given = err.get("input")
+            given_s = "" if isinstance(given, dict) else f" (got {given!r})"
+            parts.append(f"{loc}: {err['msg']}{given_s}")
+    more = f" (+{len(exc.errors()) - 5} more)" if len(exc.errors()) > 5 else ""
+    return InvalidConfig(
+        f"invalid {source}: {'; '.join(parts)}{more}",
+        fix="correct the field(s) named; `vadapt adapt TASK --dry-run` prints the resolved config",
+    )
+
+
+def build_config(data: AdaptConfig | dict[str, Any], source: str = "config") -> AdaptConfig:
+    if isinstance(data, AdaptConfig):
+        return data
+    if not isinstance(data, dict):
+        raise InvalidConfig(
+            f"{source}: expected a mapping at the top level, got {type(data).__name__}"
+        )
+    try:
+        cfg = AdaptConfig.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, source) from None
+    _check_finite(data, ())  # free-form sections (data, options) too
+    return cfg
+
+
+def _check_finite(value: Any, loc: tuple[Any, ...]) -> None:
+    """NaN/Inf anywhere (also in free-form dicts such as data/options) is an error."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidConfig(f"config field {_fmt_loc(loc)} is {value}; it must be a finite number")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(v, (*loc, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_finite(v, (*loc, i))
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON config file into a dict (not yet validated)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidConfig(
+            f"config file {str(p)!r} does not exist", fix="pass an existing YAML/JSON file"
+        )
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:
+        raise InvalidConfig(
+            f"config file {str(p)!r} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: "
+            f"{' '.join(str(exc).split())}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidConfig(f"config file {str(p)!r}: expected a mapping at the top level")
+    return data
+
+
+def _field_annotation(path: list[str]) -> Any:
+    """The annotation of the field a dotted path lands on (None inside free-form dicts)."""
+    model: Any = AdaptConfig
+    ann: Any = None
+    for part in path:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None  # inside a dict section (data, options)
+        fields = model.model_fields
+        if part not in fields:
+            raise InvalidConfig(
+                f"--set {'.'.join(path)}: unknown key {part!r} in "
+                f"{'top level' if model is AdaptConfig else model.__name__}; "
+                f"known: {', '.join(fields)}",
+                fix="check the spelling (`vadapt adapt TASK --dry-run` lists the resolved keys)",
+            )
+        ann = fields[part].annotation
+        model = ann
+    return ann
+
+
+def _coerce(raw: str, ann: Any) -> Any:
+    """Turn a ``--set`` string into a value for a field annotated ``ann``."""
+    import yaml
+
+    origins = {ann, *typing.get_args(ann)} if ann is not None else set()
+    if str in origins and not ({int, float, bool} & origins):
+        return None if raw.lower() in ("null", "none", "~") and type(None) in origins else raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+    if isinstance(value, str):
+        try:
+            value = float(value)  # YAML 1.1 reads "1e-3" as a string
+        except ValueError:
+            pass
+    is_list = any(typing.get_origin(a) is list for a in origins)
+    if is_list and isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, str) and value.lower() in ("nan", "inf", "-inf"):
+        value = float(value)
+    return value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``a.b=c`` overrides to a raw config dict, coercing by the field's type."""
+    out = json.loads(json.dumps(data, default=str)) if data else {}
+    for item in overrides:
+        if "=" not in item:
+            raise InvalidConfig(f"--set {item!r}: expected key=value (e.g. train.lr=1e-3)")
+        key, raw = item.split("=", 1)
+        path = [p for p in key.strip().split(".")]
+        if not all(path):
+            raise InvalidConfig(f"--set {item!r}: empty key segment")
+        value = _coerce(raw, _field_annotation(path))
+        node = out
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+    return out
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    *,
+    task: str | None = None,
+    method: str | None = None,
+) -> AdaptConfig:
+    """File (optional) + CLI task/method + ``--set`` overrides -> validated AdaptConfig."""
+    data: dict[str, Any] = read_config_file(path) if path else {}
+    if task:
+        data["task"] = task
+    if method:
+        data.setdefault("method", {})
+        if not isinstance(data["method"], dict):
+            raise InvalidConfig("config field method: expected a mapping")
+        data["method"]["name"] = method
+    data = apply_overrides(data, overrides or [])
+    return build_config(data, source=f"config {str(path)!r}" if path else "config")
+
+
+# -- resolution against the installed plugins (no torch) --------------------------------
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A config checked against the installed plugins: what the engine runs."""
+
+    config: AdaptConfig
+    task: TaskSpec
+    backbone: BackboneSpec
+    backbone_ref: str  # what the user named (registered name or local directory)
+    data_config: BaseModel
+
+
+def resolve(config: AdaptConfig | dict[str, Any], hooks: Any = None) -> Resolved:
+    """Check task, backbone, method and data section; raise InvalidConfig/NotFound."""
+    from vadapt.backbones import resolve_backbone
+    from vadapt.hooks import hooks as default_hooks
+    from vadapt.methods import check_method
+
+    cfg = build_config(config)
+    h = hooks or default_hooks()
+    try:
+        task = h.task(cfg.task)
+    except NotFound as exc:
+        raise InvalidConfig(f"config field task: {exc.message}", fix=exc.fix) from None
+    backbone_ref = cfg.backbone or task.default_backbone
+    backbone = resolve_backbone(backbone_ref, h, field="backbone")
+    check_method(cfg.method, task, backbone)
+    try:
+        data_config = task.data_model.model_validate(cfg.data)
+    except ValidationError as exc:
+        bad = validation_error(exc, f"data section of task {task.id!r}")
+        parts = bad.message.replace(f"invalid data section of task {task.id!r}: ", "")
+        raise InvalidConfig(
+            f"invalid data section of task {task.id!r}: data.{parts}",
+            fix=f"see the data options of {task.id!r} with `vadapt tasks --json`",
+        ) from None
+    if task.head.value in ("token-classification", "generation"):
+        raise InvalidConfig(
+            f"task {task.id!r} has head kind {task.head.value!r}, which the vadapt engine does not "
+            "support yet (supported: classification, multilabel, regression, ranking)",
+            fix="use a task with a supported head kind",
+        )
+    return Resolved(cfg, task, backbone, backbone_ref, data_config)
+
+
+DEFAULT_LR: dict[str, float] = {
+    "full": 5e-5,
+    "freeze": 2e-4,
+    "lora": 2e-3,
+    "ia3": 5e-3,
+    "prompt-tuning": 3e-2,
+    "bitfit": 2e-3,
+    "bottleneck": 1e-3,
+}
+
+
+def effective_lr(cfg: AdaptConfig) -> float:
+    return cfg.train.lr if cfg.train.lr is not None else DEFAULT_LR[cfg.method.name]

@@ -1,0 +1,1 @@
+"""Examples -> checked, encoded targets -> model batches."""

@@ -1,0 +1,120 @@
+"""Inference over a split, core metrics, and the plugins' ``evaluate`` hook merged in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vadapt.engine.data.checks import encode_targets
+from vadapt.engine.data.collate import Collator, ExampleDataset
+from vadapt.engine.metrics import core_metrics
+from vadapt.types import Example, HeadKind, TaskSpec
+
+
+@dataclass
+class EvalContext:
+    task: TaskSpec
+    labels: tuple[str, ...]
+    collator: Collator
+    loss_fn: Any
+    batch_size: int
+    device: Any
+    target_norm: tuple[float, float] = (0.0, 1.0)
+    temperature: float = 0.05
+    autocast_dtype: Any = None
+
+
+def to_device(batch: Any, device: Any) -> Any:
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    return batch
+
+
+@torch.no_grad()
+def infer(
+    model: Any, ctx: EvalContext, examples: Sequence[Example], targets: np.ndarray | None = None
+) -> tuple[Any, float]:
+    """Predictions in the evaluate hook's form, and the mean loss (nan when no targets)."""
+    kind = HeadKind(ctx.task.head)
+    if targets is None:
+        targets = _dummy_targets(ctx, examples)
+    ds = ExampleDataset(examples, targets)
+    loader = torch.utils.data.DataLoader(
+        ds, batch_size=ctx.batch_size, shuffle=False, collate_fn=ctx.collator
+    )
+    was_training = model.training
+    model.eval()
+    outs: list[Any] = []
+    total, n = 0.0, 0
+    try:
+        for batch in loader:
+            batch = to_device(batch, ctx.device)
+            with torch.autocast(
+                device_type=torch.device(ctx.device).type,
+                dtype=ctx.autocast_dtype,
+                enabled=ctx.autocast_dtype is not None,
+            ):
+                logits = model(batch).float()
+            bs = len(batch["groups"]) if kind == HeadKind.RANKING else logits.shape[0]
+            if kind == HeadKind.RANKING:
+                for i, g in enumerate(batch["groups"]):
+                    s = logits[i, g]
+                    pos = g.index(int(batch["targets"][i])) if int(batch["targets"][i]) in g else 0
+                    total += float(
+                        F.cross_entropy(s.unsqueeze(0), torch.tensor([pos], device=s.device))
+                    )
+                    outs.append((s * ctx.temperature).cpu().numpy())
+                n += bs
+                continue
+            total += float(ctx.loss_fn(logits, batch)) * bs
+            n += bs
+            if kind == HeadKind.CLASSIFICATION:
+                outs.append(torch.softmax(logits, -1).cpu().numpy())
+            elif kind == HeadKind.MULTILABEL:
+                outs.append(torch.sigmoid(logits).cpu().numpy())
+            else:
+                mean, std = ctx.target_norm
+                outs.append(logits.squeeze(-1).cpu().numpy() * std + mean)
+    finally:
+        model.train(was_training)
+    preds: Any = outs if kind == HeadKind.RANKING else np.concatenate(outs, axis=0)
+    return preds, total / max(n, 1)
+
+
+def _dummy_targets(ctx: EvalContext, examples: Sequence[Example]) -> np.ndarray:
+    kind = HeadKind(ctx.task.head)
+    if kind == HeadKind.MULTILABEL:
+        return np.zeros((len(examples), len(ctx.labels)), dtype=np.float32)
+    if kind == HeadKind.REGRESSION:
+        return np.zeros(len(examples), dtype=np.float32)
+    if kind == HeadKind.RANKING:
+        return np.zeros(len(examples), dtype=np.int64)
+    return np.zeros(len(examples), dtype=np.int64)
+
+
+def evaluate_split(
+    model: Any, ctx: EvalContext, hooks: Any, examples: Sequence[Example], split: str
+) -> dict[str, float]:
+    """Core metrics + loss + the plugins' metrics for one split."""
+    refs = encode_targets(ctx.task, examples, ctx.labels)
+    preds, loss = infer(model, ctx, examples, refs)
+    metrics = {"loss": float(loss)}
+    metrics.update(core_metrics(HeadKind(ctx.task.head), preds, refs, len(ctx.labels)))
+    plugin = hooks.evaluate(ctx.task, preds, refs, list(examples), ctx.labels, split)
+    clash = set(plugin) & set(metrics)
+    if clash:
+        from vadapt_registry.errors import PluginError
+
+        raise PluginError(
+            f"hook 'evaluate' returned core metric name(s) {sorted(clash)}",
+            fix="prefix plugin metrics with the plugin name, e.g. '<plugin>.<metric>'",
+        )
+    metrics.update(plugin)
+    return metrics

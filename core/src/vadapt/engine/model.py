@@ -1,0 +1,93 @@
+"""Backbone (+ method) + pooling + head -> ``AdaptModel``: ``forward(batch) -> logits``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from vadapt.types import HeadKind, Modality, TaskSpec
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    if hidden.shape[1] != mask.shape[1]:  # prompt tuning prepends virtual tokens
+        extra = hidden.shape[1] - mask.shape[1]
+        mask = torch.cat([mask.new_ones(mask.shape[0], extra), mask], dim=1)
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-6)
+
+
+class AdaptModel(nn.Module):
+    """The trained model. ``forward(batch)`` returns logits (ranking: a score matrix)."""
+
+    def __init__(
+        self, task: TaskSpec, adaptation: Any, head: nn.Module, *, temperature: float = 0.05
+    ) -> None:
+        super().__init__()
+        self.head_kind = HeadKind(task.head)
+        self.image = task.modality == Modality.IMAGE
+        self.adaptation = adaptation
+        self.backbone = adaptation.module
+        self.adapters = adaptation.extra  # registered so .to()/DDP/optimizer see them
+        self.head = head
+        self.temperature = temperature
+
+    def input_embeddings(self) -> nn.Module | None:
+        """The token-embedding module (text backbones), for adversarial training."""
+        return None if self.image else self.adaptation.input_embeddings()
+
+    def train(self, mode: bool = True) -> AdaptModel:
+        super().train(mode)
+        if mode:
+            self.adaptation.train_mode()
+        return self
+
+    def features(self, inputs: dict[str, Any]) -> torch.Tensor:
+        if self.image:
+            return self.backbone(inputs["pixel_values"])
+        if (
+            inputs.get("inputs_embeds") is not None
+        ):  # embedding-space attacks feed perturbed embeddings
+            out = self.backbone(
+                inputs_embeds=inputs["inputs_embeds"], attention_mask=inputs["attention_mask"]
+            )
+        else:
+            out = self.backbone(
+                input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]
+            )
+        hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+        return mean_pool(hidden, inputs["attention_mask"])
+
+    def embed(self, inputs: dict[str, Any]) -> torch.Tensor:
+        return F.normalize(self.head(self.features(inputs)).float(), dim=-1)
+
+    def forward(self, batch: dict[str, Any]) -> torch.Tensor:
+        if self.head_kind == HeadKind.RANKING:
+            q = self.embed(batch["query"])
+            c = self.embed(batch["cand"])
+            return q @ c.T / self.temperature
+        return self.head(self.features(batch)).float()
+
+
+def make_loss_fn(
+    task: TaskSpec, class_weights: torch.Tensor | None = None
+) -> Callable[[torch.Tensor, dict[str, Any]], torch.Tensor]:
+    """``loss_fn(logits, batch)`` for the task's head kind."""
+    kind = HeadKind(task.head)
+
+    def loss_fn(logits: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:
+        if kind == HeadKind.CLASSIFICATION:
+            w = class_weights.to(logits.device) if class_weights is not None else None
+            return F.cross_entropy(logits, batch["labels"], weight=w)
+        if kind == HeadKind.MULTILABEL:
+            return F.binary_cross_entropy_with_logits(logits, batch["labels"])
+        if kind == HeadKind.REGRESSION:
+            return F.mse_loss(logits.squeeze(-1), batch["labels"])
+        if kind == HeadKind.RANKING:
+            return F.cross_entropy(logits, batch["targets"])
+        raise ValueError(f"unsupported head kind {kind}")
+
+    return loss_fn

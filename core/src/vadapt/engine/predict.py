@@ -1,0 +1,214 @@
+"""Load an adapter from the registry by ``name[@version]``; evaluate it or predict with it.
+
+Order of checks: the registry verifies every file's hash; the backbone's fingerprint
+must match the manifest's (``IncompatibleBaseModel`` before any model loads); the
+method and head weights must have exactly the expected tensor names and shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from vadapt_registry.errors import CorruptAdapter, IncompatibleBaseModel, InvalidConfig
+
+from vadapt.config import AdaptConfig, MethodConfig
+from vadapt.types import Example, HeadKind, Modality, TaskSpec
+
+
+@dataclass
+class LoadedModel:
+    manifest: Any
+    task: TaskSpec
+    labels: tuple[str, ...]
+    model: Any
+    ctx: Any
+    config: AdaptConfig
+
+
+def load_adapter(
+    ref: str, *, registry: Any = None, hooks: Any = None, threads: int | None = None
+) -> LoadedModel:
+    from vadapt_registry import check_compatible
+
+    from vadapt.backbones import backbone_fingerprint, resolve_backbone
+    from vadapt.engine.save import HEAD_FILE, open_registry
+    from vadapt.hooks import hooks as default_hooks
+
+    h = hooks or default_hooks()
+    reg = open_registry(registry, None)
+    stored = reg.load(ref)  # verifies hashes, safetensors headers, finiteness
+    m = stored.manifest
+    task = h.task(m.task)
+    try:
+        cfg = AdaptConfig.model_validate(m.training.get("config", {}))
+    except Exception as exc:
+        raise CorruptAdapter(f"adapter {m.ref}: stored training config is invalid: {exc}") from None
+    spec = resolve_backbone(m.backbone.name, h, field=f"adapter {m.ref} backbone")
+    check_compatible(m, m.backbone.name, backbone_fingerprint(spec))
+
+    import torch
+
+    from vadapt.engine.setup import build_model, load_backbone, make_context, set_threads
+    from vadapt.methods.base import check_state, read_tensors
+
+    set_threads(threads or cfg.train.threads)
+    engine = m.training.get("engine", {})
+    labels = tuple(m.labels)
+    loaded = load_backbone(spec, cfg)
+    method_cfg = MethodConfig.model_validate(
+        m.method.config.get("options", {"name": m.method.name})
+    )
+    resolved = m.method.config.get("resolved", {})
+    if method_cfg.name == "bottleneck" and resolved.get("target_modules"):
+        method_cfg = method_cfg.model_copy(
+            update={"target_modules": list(resolved["target_modules"])}
+        )
+    peft_config = None
+    if method_cfg.name in ("lora", "ia3", "prompt-tuning"):
+        from vadapt.methods.peft_methods import peft_config_from_files
+
+        peft_config = peft_config_from_files(stored.files, m.ref)
+    model = build_model(task, spec, loaded, method_cfg, labels, cfg, h, peft_config=peft_config)
+    model.adaptation.load(stored.files, m.ref)
+    head_state = read_tensors(stored.files, HEAD_FILE, m.ref)
+    check_state(model.head.state_dict(), head_state, f"{m.ref} head")
+    model.head.load_state_dict(head_state)
+    model.eval()
+    norm = tuple(engine.get("target_norm", (0.0, 1.0)))
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model.to(device)
+    ctx = make_context(
+        task, loaded, labels, cfg, device, target_norm=(float(norm[0]), float(norm[1]))
+    )
+    return LoadedModel(m, task, labels, model, ctx, cfg)
+
+
+def _label_difference(adapter: tuple[str, ...], data: tuple[str, ...], ref: str) -> None:
+    if set(adapter) != set(data):
+        missing = sorted(set(adapter) - set(data))
+        extra = sorted(set(data) - set(adapter))
+        raise InvalidConfig(
+            f"the evaluation data's label set differs from adapter {ref}'s: "
+            f"only in the adapter {missing}, only in the data {extra}",
+            fix="evaluate on data with the adapter's labels, or retrain on the new label set",
+        )
+
+
+def evaluate_adapter(
+    ref: str,
+    *,
+    split: str = "test",
+    data: dict[str, Any] | None = None,
+    registry: Any = None,
+    hooks: Any = None,
+) -> dict[str, float]:
+    """Metrics of a stored adapter on a split of its task's data (or of ``data``)."""
+    from vadapt.config import validation_error
+    from vadapt.engine.data.checks import check_examples, resolve_labels
+    from vadapt.engine.evaluate import evaluate_split
+    from vadapt.hooks import hooks as default_hooks
+
+    if split not in ("train", "validation", "test"):
+        raise InvalidConfig(f"--split {split!r}: expected train, validation or test")
+    h = hooks or default_hooks()
+    lm = load_adapter(ref, registry=registry, hooks=h)
+    raw = lm.config.data if data is None else data
+    try:
+        data_cfg = lm.task.data_model.model_validate(raw)
+    except Exception as exc:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            raise validation_error(exc, f"data section of task {lm.task.id!r}") from None
+        raise
+    splits = h.load_data(lm.task, data_cfg)
+    if lm.task.head in (HeadKind.CLASSIFICATION, HeadKind.MULTILABEL):
+        _label_difference(lm.labels, resolve_labels(lm.task, splits), lm.manifest.ref)
+    examples = list(getattr(splits, split))
+    check_examples(lm.task, split, examples, lm.labels)
+    return evaluate_split(lm.model, lm.ctx, h, examples, split)
+
+
+def _check_inputs(task: TaskSpec, examples: list[Example]) -> None:
+    for i, ex in enumerate(examples):
+        if not isinstance(ex, dict):
+            raise InvalidConfig(f"input {i}: expected a JSON object, got {type(ex).__name__}")
+        if task.head == HeadKind.RANKING:
+            if (
+                not isinstance(ex.get("query"), str)
+                or not isinstance(ex.get("candidates"), list)
+                or not ex["candidates"]
+            ):
+                raise InvalidConfig(
+                    f"input {i}: ranking inputs need 'query' (str) and 'candidates' (list of str)"
+                )
+        elif task.modality == Modality.IMAGE:
+            if not isinstance(ex.get("image"), np.ndarray):
+                img = ex.get("image")
+                if isinstance(img, list):
+                    ex["image"] = np.asarray(img, dtype=np.uint8)
+                else:
+                    raise InvalidConfig(
+                        f"input {i}: image inputs need 'image' (HxWxC uint8 array or nested list)"
+                    )
+        elif not isinstance(ex.get("text"), str):
+            raise InvalidConfig(
+                f"input {i}: field 'text' must be a string",
+                fix='each input line is a JSON object like {"text": "..."}',
+            )
+
+
+def predict(
+    ref: str,
+    examples: list[dict[str, Any]],
+    *,
+    registry: Any = None,
+    hooks: Any = None,
+    loaded: LoadedModel | None = None,
+) -> list[dict[str, Any]]:
+    """One result per example: ``{"label", "scores"}`` (ranking: ``{"ranking", "scores"}``)."""
+    from vadapt.engine.evaluate import infer
+
+    lm = loaded or load_adapter(ref, registry=registry, hooks=hooks)
+    examples = [dict(ex) if isinstance(ex, dict) else ex for ex in examples]
+    _check_inputs(lm.task, examples)
+    if not examples:
+        return []
+    for ex in examples:  # the model ignores targets at prediction time
+        ex.setdefault("positive", 0)
+    preds, _ = infer(lm.model, lm.ctx, examples)
+    out: list[dict[str, Any]] = []
+    kind = HeadKind(lm.task.head)
+    for i in range(len(examples)):
+        if kind == HeadKind.CLASSIFICATION:
+            p = preds[i]
+            out.append(
+                {
+                    "label": lm.labels[int(p.argmax())],
+                    "scores": {lab: float(x) for lab, x in zip(lm.labels, p, strict=True)},
+                }
+            )
+        elif kind == HeadKind.MULTILABEL:
+            p = preds[i]
+            out.append(
+                {
+                    "label": [lab for lab, x in zip(lm.labels, p, strict=True) if x >= 0.5],
+                    "scores": {lab: float(x) for lab, x in zip(lm.labels, p, strict=True)},
+                }
+            )
+        elif kind == HeadKind.REGRESSION:
+            out.append({"label": float(preds[i]), "scores": {}})
+        else:
+            s = np.asarray(preds[i])
+            out.append(
+                {
+                    "ranking": [int(j) for j in np.argsort(-s, kind="stable")],
+                    "scores": [float(x) for x in s],
+                }
+            )
+    return out
+
+
+__all__ = ["IncompatibleBaseModel", "LoadedModel", "evaluate_adapter", "load_adapter", "predict"]

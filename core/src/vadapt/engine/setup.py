@@ -1,0 +1,113 @@
+"""Shared by training and loading: backbone + method + head -> AdaptModel, and contexts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from vadapt.config import AdaptConfig, MethodConfig
+from vadapt.engine.data.collate import Collator
+from vadapt.engine.evaluate import EvalContext
+from vadapt.engine.model import AdaptModel, make_loss_fn
+from vadapt.types import BackboneInfo, BackboneSpec, HeadKind, LoadedBackbone, Modality, TaskSpec
+
+
+def set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def quiet_libraries() -> None:
+    """transformers' per-load progress bars and deprecation chatter are noise in our output."""
+    import warnings
+
+    warnings.filterwarnings(
+        "ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning
+    )
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def load_backbone(spec: BackboneSpec, cfg: AdaptConfig) -> LoadedBackbone:
+    quiet_libraries()
+    loaded = spec.loader()
+    if loaded.modality == Modality.IMAGE and hasattr(loaded.preprocessor, "size"):
+        loaded.preprocessor.size = cfg.train.image_size
+    return loaded
+
+
+def build_model(
+    task: TaskSpec,
+    spec: BackboneSpec,
+    loaded: LoadedBackbone,
+    method_cfg: MethodConfig,
+    labels: Sequence[str],
+    cfg: AdaptConfig,
+    hooks: Any,
+    *,
+    peft_config: Any = None,
+) -> AdaptModel:
+    from vadapt.methods import apply_method
+    from vadapt.methods.peft_methods import PeftAdaptation
+
+    if peft_config is not None:
+        adaptation: Any = PeftAdaptation(method_cfg, loaded, peft_config)
+    else:
+        adaptation = apply_method(method_cfg, loaded)
+    info = BackboneInfo(
+        name=spec.name,
+        modality=loaded.modality,
+        hidden_size=loaded.hidden_size,
+        architecture=loaded.architecture,
+    )
+    head = hooks.build_head(task, info, labels, cfg)
+    for p in head.parameters():
+        p.requires_grad_(True)
+    return AdaptModel(task, adaptation, head, temperature=cfg.train.temperature)
+
+
+def class_weights(task: TaskSpec, targets: np.ndarray, n: int, mode: str) -> Any:
+    if mode != "balanced" or task.head != HeadKind.CLASSIFICATION:
+        return None
+    import torch
+
+    counts = np.bincount(targets, minlength=n).astype(np.float64)
+    w = len(targets) / (n * np.maximum(counts, 1.0))
+    return torch.tensor(w, dtype=torch.float32)
+
+
+def make_context(
+    task: TaskSpec,
+    loaded: LoadedBackbone,
+    labels: Sequence[str],
+    cfg: AdaptConfig,
+    device: Any,
+    *,
+    target_norm: tuple[float, float] = (0.0, 1.0),
+    weights: Any = None,
+    autocast_dtype: Any = None,
+) -> EvalContext:
+    collator = Collator(task, loaded.preprocessor, cfg.train.max_length, target_norm)
+    return EvalContext(
+        task=task,
+        labels=tuple(labels),
+        collator=collator,
+        loss_fn=make_loss_fn(task, weights),
+        batch_size=cfg.train.batch_size,
+        device=device,
+        target_norm=target_norm,
+        temperature=cfg.train.temperature,
+        autocast_dtype=autocast_dtype,
+    )
