@@ -216,3 +216,15 @@ def test_nonfinite_refused_at_save_naming_the_tensor(make_draft, reg, case: str)
 
 def test_bf16_finite_passes() -> None:
     assert_finite(_bf16([0x3F80, 0x0000, 0x8000, 0x7F7F]))
+
+
+@pytest.mark.parametrize("low, high", [(0x80, 0x02), (0x80, 0x05), (ord("("), 0x01)])
+def test_valid_file_whose_length_looks_like_pickle_magic_is_accepted(
+    reg, make_draft, low, high
+) -> None:
+    n = low + (high << 8)
+    header = json.dumps({"w": t("F32", [1], 0, 4)}).encode()
+    data = struct.pack("<Q", n) + header.ljust(n, b" ") + struct.pack("<f", 0.5)[:3] + b"."
+    check_safetensors(data)
+    m = reg.save(make_draft(), {"adapter_model.safetensors": data})
+    assert reg.load(m.ref).files["adapter_model.safetensors"] == data

@@ -269,10 +269,19 @@ def assert_finite(
 def check_file(data: bytes | memoryview, filename: str, *, what: str | None = None) -> None:
     """All content checks the registry applies to one adapter file held in memory."""
     label = what or filename
-    refuse_pickle(data, filename, label)
+    if Path(filename).suffix.lower() in PICKLE_SUFFIXES:
+        refuse_pickle(data, filename, label)
     if filename.endswith(".safetensors"):
-        assert_finite(data, name=label)
-    elif filename.endswith(".json"):
+        # Structure first: a valid header length can begin with bytes that look like
+        # pickle magic (e.g. 0x80 0x02), so magic only names the cause of a failure.
+        try:
+            assert_finite(data, name=label)
+        except CorruptAdapter:
+            refuse_pickle(data, "", label)
+            raise
+        return
+    refuse_pickle(data, filename, label)
+    if filename.endswith(".json"):
         try:
             json.loads(bytes(data).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
