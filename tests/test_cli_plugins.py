@@ -53,14 +53,6 @@ def test_list_plugins_json_all_and_hook_filter(site):
     out = site.run("list-plugins", "--json", "--hook", "load_data", VADAPT_LOAD_PLUGINS=NAMES)
     assert sorted(r["name"] for r in json.loads(out.stdout)) == ["alpha", "beta"]
 
-    out = site.run("list-plugins", "--hook", "evalute")
-    assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == [
-        "error: --hook 'evalute' is not a vadapt hook (did you mean 'evaluate'?) — fix: use one "
-        "of register_tasks, register_backbones, load_data, build_head, augment, adversarial_step, "
-        "evaluate, baselines"
-    ]
-
 
 def test_tasks_table_and_json_show_data_options(site):
     out = site.run("tasks", "alpha", VADAPT_LOAD_PLUGINS=NAMES)
@@ -138,13 +130,43 @@ def test_no_external_plugins_when_load_list_is_empty(site):
     assert out.returncode == 0 and out.stdout.startswith("no tasks")
 
 
-def test_new_plugin_rejects_bad_names_and_existing_folders(plugin_site, tmp_path):
-    bad = plugin_site.run("new-plugin", "Acme_Legal", "--dir", str(tmp_path))
-    assert bad.returncode == 2
-    assert bad.stderr.startswith("error: plugin name 'Acme_Legal' is not valid")
-    assert len(bad.stderr.strip().splitlines()) == 1
+def run_main(args, capsys):
+    """The CLI in-process, for errors raised before any plugin is loaded."""
+    from vadapt.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    out = capsys.readouterr()
+    return exit_.value.code, out.out, out.err
+
+
+def test_unknown_hook_filter_is_one_line_with_a_suggestion(capsys):
+    code, _, err = run_main(["list-plugins", "--hook", "evalute"], capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "error: --hook 'evalute' is not a vadapt hook (did you mean 'evaluate'?) — fix: use one "
+        "of register_tasks, register_backbones, load_data, build_head, augment, adversarial_step, "
+        "evaluate, baselines"
+    ]
+
+
+def test_new_plugin_rejects_bad_names_and_existing_folders(tmp_path, capsys):
+    code, _, err = run_main(["new-plugin", "Acme_Legal", "--dir", str(tmp_path)], capsys)
+    assert code == 2
+    assert err.startswith("error: plugin name 'Acme_Legal' is not valid")
+    assert len(err.strip().splitlines()) == 1
     (tmp_path / "acme-legal").mkdir()
-    taken = plugin_site.run("new-plugin", "acme-legal", "--dir", str(tmp_path))
-    assert taken.returncode == 2
-    assert "acme-legal already exists; new-plugin never overwrites" in taken.stderr
+    code, _, err = run_main(["new-plugin", "acme-legal", "--dir", str(tmp_path)], capsys)
+    assert code == 2
+    assert "acme-legal already exists; new-plugin never overwrites" in err
     assert list((tmp_path / "acme-legal").iterdir()) == []
+
+
+def test_new_plugin_prints_the_next_steps(tmp_path, capsys):
+    from vadapt.cli import main
+
+    main(["new-plugin", "acme-legal", "--dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert out.startswith(f"created {tmp_path / 'acme-legal'}\n")
+    assert "pip install -e" in out and "vadapt list-plugins" in out
+    assert (tmp_path / "acme-legal" / "pyproject.toml").is_file()
