@@ -179,7 +179,18 @@ class PluginContract:
         assert tasks, f"plugin {contract.name!r} implements register_tasks but registered none"
         verticals = {t.vertical for t in tasks.values()}
         assert len(verticals) == 1, f"tasks span verticals {sorted(verticals)}: {list(tasks)}"
+        backbones = contract.hooks.backbones()
         for task in tasks.values():
+            spec = backbones.get(task.default_backbone)
+            assert spec is not None, (
+                f"{task.id}: default_backbone {task.default_backbone!r} is not a registered "
+                f"backbone ({', '.join(backbones)})"
+            )
+            want = "image" if task.modality == "image" else "text"
+            assert spec.modality == want, (
+                f"{task.id}: a {task.modality} task needs a {want} backbone, "
+                f"default_backbone {spec.name!r} is {spec.modality}"
+            )
             model = task.data_model
             assert model.model_config.get("extra") == "forbid", (
                 f"{task.id}: {model.__name__} must set model_config extra='forbid' "
