@@ -109,3 +109,13 @@ def test_ranking_metrics_count_ties_against_the_answer() -> None:
     assert out["customer-service.recall@1"] == pytest.approx(1 / 3)
     assert out["customer-service.recall@2"] == pytest.approx(2 / 3)
     assert out["customer-service.mrr"] == pytest.approx((1 + 1 / 2 + 1 / 3) / 3)
+
+
+def test_route_applies_the_threshold_and_lists_top_k() -> None:
+    from vadapt_customer_service.routing import route
+
+    scores = {"billing": 0.5, "delivery": 0.3, "refund": 0.1, "oos": 0.1}
+    sure = route(scores, threshold=0.4, k=2)
+    assert sure["intent"] == "billing" and not sure["out_of_scope"]
+    assert [lab for lab, _ in sure["top_k"]] == ["billing", "delivery"]
+    assert route(scores, threshold=0.6)["intent"] == "oos"
