@@ -17,6 +17,7 @@ import errno
 import os
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -125,12 +126,35 @@ class RegistryLock:
     def __init__(self, path: Path, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
-        self._fd: int | None = None
-        self._depth = 0
-        self._fallback = None
+        self._local = threading.local()  # each thread holds (or waits for) its own lock
+
+    @property
+    def _depth(self) -> int:
+        return getattr(self._local, "depth", 0)
+
+    @_depth.setter
+    def _depth(self, value: int) -> None:
+        self._local.depth = value
+
+    @property
+    def _fd(self) -> int | None:
+        return getattr(self._local, "fd", None)
+
+    @_fd.setter
+    def _fd(self, value: int | None) -> None:
+        self._local.fd = value
+
+    @property
+    def _fallback(self):  # type: ignore[no-untyped-def]
+        return getattr(self._local, "fallback", None)
+
+    @_fallback.setter
+    def _fallback(self, value) -> None:  # type: ignore[no-untyped-def]
+        self._local.fallback = value
 
     @contextmanager
     def held(self, root: Path, doing: str) -> Iterator[None]:
+        """Hold the lock; re-entrant within one thread."""
         if self._depth:
             self._depth += 1
             try:
