@@ -61,6 +61,15 @@ ignores keys it does not know and passes the examples back to ``evaluate``.
 """
 
 
+def _enum(cls: type[StrEnum], value: Any, what: str, owner: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        raise ValueError(
+            f"{owner}: {what} {value!r} is not one of {', '.join(m.value for m in cls)}"
+        ) from None
+
+
 def _check_slug(value: str, what: str, owner: str) -> None:
     if not NAME_RE.match(value):
         raise ValueError(
@@ -98,18 +107,27 @@ class TaskSpec:
                 f"{owner}: id must be 'vertical/task' in lowercase letters, digits and '-' "
                 "(e.g. 'medical/tumor-diagnosis')"
             )
-        object.__setattr__(self, "modality", Modality(self.modality))
-        object.__setattr__(self, "head", HeadKind(self.head))
+        object.__setattr__(self, "modality", _enum(Modality, self.modality, "modality", owner))
+        object.__setattr__(self, "head", _enum(HeadKind, self.head, "head", owner))
+        if isinstance(self.labels, str):
+            raise ValueError(
+                f"{owner}: labels must be a sequence of names, not the string {self.labels!r}"
+            )
         object.__setattr__(self, "labels", tuple(self.labels))
         if len(set(self.labels)) != len(self.labels):
             raise ValueError(f"{owner}: labels contain duplicates: {list(self.labels)}")
         if self.metric_mode not in ("max", "min"):
-            raise ValueError(f"{owner}: metric_mode must be 'max' or 'min', got {self.metric_mode!r}")
+            raise ValueError(
+                f"{owner}: metric_mode must be 'max' or 'min', got {self.metric_mode!r}"
+            )
         if not (isinstance(self.data_model, type) and issubclass(self.data_model, BaseModel)):
             raise ValueError(f"{owner}: data_model must be a pydantic BaseModel subclass")
         unknown = set(self.label_descriptions) - set(self.labels)
         if unknown:
             raise ValueError(f"{owner}: label_descriptions name unknown labels {sorted(unknown)}")
+
+    def __hash__(self) -> int:  # label_descriptions is a dict; the id identifies a task
+        return hash((self.id, self.modality, self.head, self.labels))
 
     @property
     def vertical(self) -> str:
@@ -158,8 +176,9 @@ class BackboneSpec:
     install_hint: str = ""
 
     def __post_init__(self) -> None:
-        _check_slug(self.name, "backbone name", f"BackboneSpec {self.name!r}")
-        object.__setattr__(self, "modality", Modality(self.modality))
+        owner = f"BackboneSpec {self.name!r}"
+        _check_slug(self.name, "backbone name", owner)
+        object.__setattr__(self, "modality", _enum(Modality, self.modality, "modality", owner))
         if not callable(self.loader) or not callable(self.files):
             raise ValueError(f"BackboneSpec {self.name!r}: loader and files must be callables")
 
@@ -203,7 +222,11 @@ class Splits:
             object.__setattr__(self, "labels", tuple(self.labels))
 
     def sizes(self) -> dict[str, int]:
-        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+        return {
+            "train": len(self.train),
+            "validation": len(self.validation),
+            "test": len(self.test),
+        }
 
 
 Metrics = dict[str, float]
