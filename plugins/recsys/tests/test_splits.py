@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from vadapt import InvalidConfig
@@ -44,7 +44,8 @@ def test_leave_one_out_holds_out_each_users_last_two_by_time(ml100k, files):
 def test_examples_are_ranking_shaped_and_the_positive_moves(ml100k):
     splits = next_item_splits(NextItemData(**ml100k, negatives=10))
     assert len({ex["positive"] for ex in splits.test}) > 3
-    assert splits.test[0]["query"].startswith("Recently watched: ")
+    q = splits.test[0]["query"]
+    assert q.startswith("Likes: ") and ". Recently watched: " in q
     assert splits.info["users"] == 24 and splits.info["items"] == 30
     assert "leave-one-out" in splits.info["protocol"] and splits.info["synthetic"] is False
 
@@ -111,3 +112,22 @@ def test_cold_start_negatives_are_capped_by_the_held_out_pool(atomic):
     splits = cold_start_splits(ColdStartData(**atomic, cold_fraction=0.2, negatives=100))
     for ex in splits.test:
         assert len(ex["candidates"]) <= 3 and ex["candidate_items"][ex["positive"]] == ex["item"]
+
+
+def test_user_text_has_favourite_genres_and_items_may_carry_popularity(ml100k):
+    plain = next_item_splits(NextItemData(**ml100k, negatives=5, profile_genres=2))
+    ex = plain.test[0]
+    cat = ex["catalogue"]
+    counts = Counter(g for i in ex["seen"] for g in cat.item_genres[i])
+    assert ex["profile"] == [
+        g for g, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+    ]
+    assert ex["query"].startswith(
+        f"Likes: {ex['profile'][0]}, {ex['profile'][1]}. Recently watched: "
+    )
+    tagged = next_item_splits(NextItemData(**ml100k, negatives=5, item_popularity=True))
+    top = max(cat.popularity, key=lambda i: (cat.popularity[i], i))
+    assert tagged.test[0]["catalogue"].text_of(top).endswith(" | very popular")  # top 10% of 30
+    assert not any(t.endswith("popular") or "blockbuster" in t for t in cat.texts)
+    bare = next_item_splits(NextItemData(**ml100k, negatives=5, profile_genres=0))
+    assert bare.test[0]["query"].startswith("Recently watched: ")

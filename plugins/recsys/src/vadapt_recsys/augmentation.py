@@ -98,5 +98,12 @@ def augment_examples(
         texts, ids = augment_history(
             ex["history"], ex.get("history_items") or [""] * len(ex["history"]), rng, opts
         )
-        out.append({**ex, "history": texts, "history_items": ids, "query": query_text(texts)})
+        out.append(
+            {
+                **ex,
+                "history": texts,
+                "history_items": ids,
+                "query": query_text(texts, ex.get("profile", ())),
+            }
+        )
     return out

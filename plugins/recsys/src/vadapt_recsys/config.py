@@ -72,6 +72,17 @@ class NextItemData(BaseModel):
     history_length: int = Field(
         6, ge=1, le=50, description="most recent items shown in a user's text"
     )
+    profile_genres: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="favourite genres over the whole history put in a user's text (0 = none)",
+    )
+    item_popularity: bool = Field(
+        False,
+        description="append a popularity word (from training counts only) to item texts; "
+        "items new to training get none",
+    )
     negatives: int = Field(
         100,
         ge=1,

