@@ -13,6 +13,7 @@ from vadapt_registry import (
     AdapterExists,
     CorruptAdapter,
     IncompatibleBaseModel,
+    InvalidConfig,
     Manifest,
     ManifestWarning,
     NotFound,
@@ -116,6 +117,18 @@ def test_materialize_writes_a_peft_style_directory(reg, make_draft, make_files, 
         assert (out / name).read_bytes() == data
     assert json.loads((out / "adapter_config.json").read_text())["peft_type"] == "LORA"
     assert Manifest.from_json((out / "vadapt-manifest.json").read_text()) == m
+    other = reg.save(make_draft("other"), {"adapter_model.safetensors": files["head.safetensors"]})
+    reg.materialize(other.ref, out)  # replaces the earlier materialisation whole
+    assert sorted(p.name for p in out.iterdir()) == [
+        "adapter_model.safetensors",
+        "vadapt-manifest.json",
+    ]
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "mine.txt").write_text("x")
+    with pytest.raises(InvalidConfig, match="other files"):
+        reg.materialize(m.ref, busy)
+    assert reg.materialize(m.ref, tmp_path / "new" / "dir").is_dir()
 
 
 def test_flipped_byte_is_named_by_verify_and_refused_by_load(reg, make_draft, make_files) -> None:

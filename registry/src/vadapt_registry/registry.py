@@ -21,7 +21,9 @@ import difflib
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -554,16 +556,39 @@ class Registry:
         return LoadedAdapter(manifest=m, files=files, paths=paths)
 
     def materialize(self, ref: str, dest: str | os.PathLike[str]) -> Path:
-        """Write a verified copy of the adapter's files (and its manifest) into ``dest``."""
+        """Write a verified copy of the adapter's files (and its manifest) into ``dest``.
+
+        ``dest`` must be missing, empty, or an earlier materialisation (it holds
+        ``vadapt-manifest.json``), which is replaced whole: stale files of another
+        adapter never survive next to the new ones.
+        """
         loaded = self.load(ref)
-        out = Path(dest)
-        out.mkdir(parents=True, exist_ok=True)
-        items = dict(loaded.files)
-        items["vadapt-manifest.json"] = loaded.manifest.to_json().encode("utf-8")
-        for fname, data in items.items():
-            t = out / f".{fname}.{os.getpid()}.part"
-            t.write_bytes(data)
-            os.replace(t, out / fname)
+        out = Path(dest).expanduser()
+        if out.exists() and any(out.iterdir()) and not (out / "vadapt-manifest.json").is_file():
+            raise InvalidConfig(
+                f"cannot materialise {loaded.manifest.ref} into {out}: "
+                "the directory holds other files",
+                fix="pass an empty or new directory",
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            items = dict(loaded.files)
+            items["vadapt-manifest.json"] = loaded.manifest.to_json().encode("utf-8")
+            for fname, data in items.items():
+                (staging / fname).write_bytes(data)
+            if out.exists():
+                trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+                os.replace(out, trash / "old")
+                os.replace(staging, out)
+                shutil.rmtree(trash, ignore_errors=True)
+            else:
+                os.replace(staging, out)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if _fs.is_no_space(exc):
+                raise _fs.no_space(exc, out, f"materialising {loaded.manifest.ref}") from None
+            raise
         return out
 
     def lineage(self, name_or_ref: str) -> list[Manifest]:
