@@ -45,8 +45,9 @@ COMPANIES = (
     "Apple", "Microsoft", "Amazon", "Alphabet", "Siemens", "Ericsson", "Volvo", "Unilever",
 )  # fmt: skip
 TICKERS = (
-    "AAPL", "MSFT", "AMZN", "GOOGL", "META", "NVDA", "JPM", "XOM", "NOK", "ERIC", "SIEGY", "VOLV",
+    "AAPL", "MSFT", "AMZN", "GOOGL", "NVDA", "JPM", "XOM", "TSLA", "NFLX", "INTC", "CSCO", "ORCL",
 )  # fmt: skip
+# (no ticker that is also a currency or a word: NOK is the Norwegian krone in news text)
 
 _NAME_RE = re.compile(
     r"\b(" + "|".join(re.escape(c) for c in sorted(COMPANIES, key=len, reverse=True)) + r")\b"
