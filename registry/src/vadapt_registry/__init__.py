@@ -19,6 +19,7 @@ from vadapt_registry.errors import (
     TrainingDiverged,
     VadaptError,
 )
+
 # Everything but the errors is imported on first use (PEP 562): `vadapt list-plugins`
 # and `vadapt tasks` import the errors through `vadapt` and must not pay for numpy,
 # the pydantic manifest models and the store (about 250 ms).
