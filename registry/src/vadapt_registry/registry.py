@@ -19,28 +19,26 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import os
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from vadapt_registry import _fs, index
+from vadapt_registry import _fs, commit, index
 from vadapt_registry.errors import (
-    AdapterExists,
     CorruptAdapter,
     InvalidConfig,
     NoSpace,
     NotFound,
     RegistryBusy,
 )
-from vadapt_registry.manifest import FileEntry, Manifest, ManifestDraft, draft_error
+from vadapt_registry.manifest import Manifest, ManifestDraft, draft_error
 from vadapt_registry.names import (
     format_ref,
     parse_ref,
@@ -106,15 +104,6 @@ class AdapterSummary:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.version}"
-
-
-@dataclass
-class _Pending:
-    temps: list[Path] = field(default_factory=list)
-    new_blobs: list[Path] = field(default_factory=list)
-    journal: Path | None = None
-    manifest: Path | None = None
-    old_manifest: bytes | None = None
 
 
 def _now() -> str:
@@ -229,51 +218,7 @@ class Registry:
             pass  # a live writer owns the journal, or we cannot write: read as is
 
     def _recover(self) -> int:
-        """Under the lock: make the index match the manifests named by left-over journals."""
-        try:
-            entries = sorted(self.journal_dir.iterdir())
-        except FileNotFoundError:
-            return 0
-        if not entries:
-            return 0
-        conn = self._write_conn("recovering")
-        try:
-            with index.transaction(conn):
-                for entry in entries:
-                    try:
-                        j = json.loads(entry.read_text())
-                        rels = j["manifests"]
-                    except (OSError, ValueError, KeyError, TypeError):
-                        continue
-                    for rel in rels:
-                        self._sync_index_entry(conn, rel)
-        finally:
-            conn.close()
-        for entry in entries:
-            _fs.unlink_quiet(entry)
-        return len(entries)
-
-    def _sync_index_entry(self, conn: sqlite3.Connection, rel: str) -> None:
-        path = self.root / rel
-        parts = Path(rel).parts  # manifests/<vertical>/<name>/<version>.json
-        name, version = parts[2], validate_version(Path(parts[3]).stem)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            index.delete(conn, name, version)
-            return
-        m = Manifest.from_json(text, source=str(path))
-        index.upsert(conn, m, rel, text)
-
-    def _write_journal(self, pending: _Pending, rels: list[str]) -> None:
-        data = json.dumps({"manifests": rels, "pid": os.getpid()}).encode()
-        t = _fs.write_temp(self.tmp_dir, data, "journal")
-        pending.temps.append(t)
-        target = self.journal_dir / t.name.replace(".part", ".json")
-        pending.journal = target
-        _fs.install(t, target)
-        pending.temps.remove(t)
-        _fs.fault("journal_written")
+        return commit.recover(self)
 
     # ---- save --------------------------------------------------------------------------
     def save(
@@ -318,17 +263,6 @@ class Registry:
         base = draft.model_dump()
         return self._commit(base, version, contents, overwrite=overwrite, created=_now())
 
-    def _next_version(self, conn: sqlite3.Connection, vertical: str, name: str) -> int:
-        info = index.name_info(conn, name)
-        highest = max(info[1] if info else 0, index.max_version(conn, name))
-        try:  # the manifests are the truth, whatever the index says
-            for p in (self.root / "manifests" / vertical / name).glob("*.json"):
-                if p.stem.isdigit():
-                    highest = max(highest, int(p.stem))
-        except OSError:
-            pass
-        return highest + 1
-
     def _commit(
         self,
         base: dict[str, object],
@@ -339,112 +273,15 @@ class Registry:
         created: str,
         identical_ok: bool = False,
     ) -> Manifest:
-        entries = {f: FileEntry(sha256=_sha256(d), size=len(d)) for f, d in contents.items()}
-        name, vertical = str(base["name"]), str(base["vertical"])
-        with self._locked("saving"):
-            self._ensure_layout("saving")
-            self._recover()
-            conn = self._write_conn("saving")
-            try:
-                row = conn.execute(
-                    "SELECT vertical FROM adapters WHERE name=? LIMIT 1", (name,)
-                ).fetchone()
-                if row and row[0] != vertical:
-                    raise AdapterExists(
-                        f"adapter name {name!r} already belongs to vertical {row[0]!r}, "
-                        f"not {vertical!r}",
-                        fix="choose another name",
-                    )
-                if version is None:
-                    version = self._next_version(conn, vertical, name)
-                m = Manifest(**{**base, "version": version, "created": created, "files": entries})
-                mpath = self.manifest_path(vertical, name, version)
-                text = m.to_json()
-                pending = _Pending()
-                if mpath.exists():
-                    old = mpath.read_bytes()
-                    if identical_ok and Manifest.from_json(old, source=str(mpath)) == m:
-                        return m
-                    if not overwrite:
-                        raise AdapterExists(
-                            f"adapter {m.ref} already exists",
-                            fix="save without an explicit version to get the next one, "
-                            "or overwrite it",
-                        )
-                    pending.old_manifest = old
-                try:
-                    self._write_all(conn, m, mpath, text, contents, pending)
-                except Exception as exc:
-                    self._rollback(pending, mpath)
-                    if isinstance(exc, OSError) and _fs.is_no_space(exc):
-                        raise _fs.no_space(exc, self.root, f"saving {m.ref}") from None
-                    if isinstance(exc, sqlite3.Error):
-                        raise self._db_error(exc, f"saving {m.ref}") from None
-                    raise
-            finally:
-                conn.close()
-        return m
-
-    def _write_all(
-        self,
-        conn: sqlite3.Connection,
-        m: Manifest,
-        mpath: Path,
-        text: str,
-        contents: dict[str, bytes],
-        pending: _Pending,
-    ) -> None:
-        for fname, data in contents.items():
-            bpath = self.blob_path(m.files[fname].sha256)
-            if bpath.exists() and self._blob_ok(bpath, m.files[fname]):
-                continue  # identical content is stored once
-            bpath.parent.mkdir(parents=True, exist_ok=True)
-            t = _fs.write_temp(self.tmp_dir, data, "blob")
-            pending.temps.append(t)
-            pending.new_blobs.append(bpath)  # before the rename: a failed dir fsync still undoes it
-            _fs.install(t, bpath)
-            pending.temps.remove(t)
-            _fs.fault("blob_renamed")
-        rel = mpath.relative_to(self.root).as_posix()
-        self._write_journal(pending, [rel])
-        mpath.parent.mkdir(parents=True, exist_ok=True)
-        t = _fs.write_temp(self.tmp_dir, text.encode("utf-8"), "manifest")
-        pending.temps.append(t)
-        pending.manifest = mpath
-        _fs.install(t, mpath)
-        pending.temps.remove(t)
-        _fs.fault("manifest_renamed")
-        with index.transaction(conn):
-            index.upsert(conn, m, rel, text)
-            _fs.fault("index_before_commit")
-        _fs.fault("index_committed")
-        assert pending.journal is not None
-        _fs.unlink_quiet(pending.journal)
-
-    def _blob_ok(self, path: Path, entry: FileEntry) -> bool:
-        try:
-            if path.stat().st_size != entry.size:
-                return False
-            return _sha256(path.read_bytes()) == entry.sha256
-        except OSError:
-            return False
-
-    def _rollback(self, pending: _Pending, mpath: Path) -> None:
-        """Undo a failed (not crashed) save; leave the journal if the undo itself fails."""
-        clean = True
-        if pending.manifest is not None:
-            try:
-                if pending.old_manifest is not None:
-                    t = _fs.write_temp(self.tmp_dir, pending.old_manifest, "rollback")
-                    _fs.install(t, mpath)
-                elif mpath.exists():
-                    os.unlink(mpath)
-            except OSError:
-                clean = False
-        for p in pending.temps + pending.new_blobs:
-            _fs.unlink_quiet(p)
-        if pending.journal is not None and clean:
-            _fs.unlink_quiet(pending.journal)
+        return commit.commit(
+            self,
+            base,
+            version,
+            contents,
+            overwrite=overwrite,
+            created=created,
+            identical_ok=identical_ok,
+        )
 
     # ---- read --------------------------------------------------------------------------
     def get(self, ref: str) -> Manifest:
@@ -626,10 +463,10 @@ class Registry:
                 self.manifest_path(m.vertical, m.name, m.version).relative_to(self.root).as_posix()
                 for m in targets
             ]
-            pending = _Pending()
+            pending = commit.Pending()
             conn = self._write_conn("removing")
             try:
-                self._write_journal(pending, rels)
+                commit.write_journal(self, pending, rels)
                 for rel in rels:
                     _fs.unlink_quiet(self.root / rel)
                 with index.transaction(conn):
