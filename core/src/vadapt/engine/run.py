@@ -33,6 +33,7 @@ class AdaptResult:
     steps: int = 0
     seconds: float = 0.0
     model: Any = None  # the trained AdaptModel (in memory)
+    context: Any = None  # its EvalContext (collator, labels, device) for in-memory inference
 
 
 def _log_path(cfg: AdaptConfig) -> Path:
@@ -232,7 +233,7 @@ def _adapt_resolved(
                     "engine": {
                         "head": task.head.value,
                         "modality": task.modality.value,
-                        "backbone_modality": loaded.modality.value,
+                        "backbone_modality": Modality(loaded.modality).value,
                         "architecture": loaded.architecture,
                         "target_norm": list(norm),
                         "temperature": cfg.train.temperature,
@@ -278,6 +279,7 @@ def _adapt_resolved(
         steps=outcome.steps,
         seconds=time.perf_counter() - t_start,
         model=model,
+        context=ctx,
     )
 
 

@@ -21,7 +21,7 @@ def _peft_config(cfg: Any, loaded: Any) -> Any:
     text = loaded.modality == Modality.TEXT
     task_type = "FEATURE_EXTRACTION" if text else None
     if cfg.name == "lora":
-        targets = cfg.target_modules or lora_targets(loaded.model, loaded.architecture)
+        targets = cfg.target_modules or lora_targets(loaded.model, loaded.architecture, not text)
         return LoraConfig(
             r=cfg.r,
             lora_alpha=cfg.alpha,
@@ -34,7 +34,7 @@ def _peft_config(cfg: Any, loaded: Any) -> Any:
         if cfg.target_modules:
             targets, ff = list(cfg.target_modules), []
         else:
-            targets, ff = ia3_targets(loaded.model, loaded.architecture)
+            targets, ff = ia3_targets(loaded.model, loaded.architecture, not text)
         return IA3Config(target_modules=targets, feedforward_modules=ff, task_type=task_type)
     if cfg.name == "prompt-tuning":
         if not text:

@@ -20,8 +20,8 @@ def image_convs(model: Any, *, pointwise_only: bool = False) -> list[str]:
     return names
 
 
-def lora_targets(model: Any, architecture: str) -> list[str]:
-    if architecture == "efficientnet":
+def lora_targets(model: Any, architecture: str, image: bool = False) -> list[str]:
+    if architecture == "efficientnet" or image:
         return image_convs(model)
     from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as M
 
@@ -33,9 +33,9 @@ def lora_targets(model: Any, architecture: str) -> list[str]:
     )
 
 
-def ia3_targets(model: Any, architecture: str) -> tuple[list[str], list[str]]:
-    if architecture == "efficientnet":
-        return image_convs(model, pointwise_only=True), []
+def ia3_targets(model: Any, architecture: str, image: bool = False) -> tuple[list[str], list[str]]:
+    if architecture == "efficientnet" or image:
+        return image_convs(model, pointwise_only=True) or image_convs(model), []
     from peft.utils.constants import (
         TRANSFORMERS_MODELS_TO_IA3_FEEDFORWARD_MODULES_MAPPING as FF,
     )
