@@ -30,7 +30,7 @@ print("HEAVY", sorted(m for m in {HEAVY!r} if m in sys.modules), "EXIT", code, f
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["list-plugins", "--all"], ["tasks"], ["tasks", "--json"], ["registry", "list"]],
+    [["--help"], ["list-plugins", "--all"], ["tasks", "--json"], ["registry", "list"]],
     ids=" ".join,
 )
 def test_command_does_not_import_heavy_modules(args, tmp_path):
