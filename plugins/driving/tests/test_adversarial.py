@@ -53,3 +53,8 @@ def test_pgd_stays_in_budget_and_valid_range_and_raises_the_loss() -> None:
 def test_batch_without_pixels_is_refused() -> None:
     with pytest.raises(InvalidConfig, match="pixel_values"):
         adversarial_loss(None, {"input_ids": 1}, None, {"epsilon": 1})
+
+
+def test_epsilon_none_defaults_to_four_pixel_levels() -> None:
+    b = budget_from({"epsilon": None, "steps": 2, "alpha": None, "options": {}})
+    assert b.eps == pytest.approx(4 / 128) and b.alpha == pytest.approx(5 / 128)

@@ -12,7 +12,8 @@ converted to the engine's normalised space: EfficientNet-Lite's input is
     random_start: true          # start from a random point in the eps-ball
     attack_in_eval_mode: true   # craft the attack with batch-norm statistics frozen
 
-``alpha`` defaults (when 0 or absent) to ``2.5 * epsilon / steps``. Torch is
+``epsilon`` defaults (when None) to 4 pixel levels; ``alpha`` (when None) to
+``2.5 * epsilon / steps``. Torch is
 imported inside the functions only: listing tasks stays torch-free.
 """
 
@@ -23,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vadapt import InvalidConfig
+
+DEFAULT_EPSILON_PIXELS = 4.0
 
 
 class PGDOptions(BaseModel):
@@ -68,7 +71,9 @@ def budget_from(config: Any) -> Budget:
             "(vadapt-driving)",
             fix=f"valid options: {', '.join(PGDOptions.model_fields)}",
         ) from None
-    eps = float(get("epsilon", 0.0) or 0.0)
+    eps = get("epsilon", None)
+    # None: 4 grey levels (the core's FGSM default, 0.03 normalised, is 3.84 levels)
+    eps = (DEFAULT_EPSILON_PIXELS if opts.units == "pixel" else 0.03) if eps is None else float(eps)
     steps = max(1, int(get("steps", 1) or 1))
     alpha = float(get("alpha", 0.0) or 0.0)
     if eps <= 0:
