@@ -281,7 +281,7 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
                     if ex["label"] == "neg":
                         ex["label"] = "bad"
         if task.id == "fx/text-data-labels" and labels is None:
-            labels = ("neg", "pos")
+            labels = ("bad", "pos") if config.mode == "drop_label" else ("neg", "pos")
         return Splits(
             train=tr,
             validation=va,
