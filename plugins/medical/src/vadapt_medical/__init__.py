@@ -83,4 +83,4 @@ def baselines(
         return None
     from vadapt_medical import baseline_models as base
 
-    return base.compute(task, splits, labels)
+    return base.compute(task, splits, labels, encode)
