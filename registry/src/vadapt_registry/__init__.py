@@ -6,6 +6,8 @@ m = reg.save(draft, {"adapter_model.safetensors": path, "adapter_config.json": p
 reg.materialize(m.ref, out_dir)        # a directory peft.PeftModel.from_pretrained reads
 """
 
+from typing import TYPE_CHECKING
+
 from vadapt_registry.errors import (
     AdapterExists,
     CorruptAdapter,
@@ -46,6 +48,29 @@ _LAZY = {
     "assert_finite": "safefiles",
     "check_safetensors": "safefiles",
 }
+
+
+if TYPE_CHECKING:  # type checkers see the real names; the runtime imports them lazily
+    from vadapt_registry.fingerprint import check_compatible, fingerprint_files
+    from vadapt_registry.manifest import (
+        BackboneRef,
+        FileEntry,
+        Manifest,
+        ManifestDraft,
+        ManifestWarning,
+        MethodSpec,
+        Metrics,
+    )
+    from vadapt_registry.names import parse_ref, validate_file_name, validate_name
+    from vadapt_registry.registry import (
+        AdapterSummary,
+        GcReport,
+        LoadedAdapter,
+        Registry,
+        VerifyProblem,
+        default_root,
+    )
+    from vadapt_registry.safefiles import UnsafeFile, assert_finite, check_safetensors
 
 
 def __getattr__(name: str) -> object:

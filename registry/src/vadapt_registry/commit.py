@@ -129,7 +129,9 @@ def commit(
                 )
             if version is None:
                 version = next_version(reg, conn, vertical, name)
-            m = Manifest(**{**base, "version": version, "created": created, "files": entries})
+            m = Manifest.model_validate(
+                {**base, "version": version, "created": created, "files": entries}
+            )
             mpath = reg.manifest_path(vertical, name, version)
             text = m.to_json()
             pending = Pending()

@@ -17,6 +17,7 @@ line with the manifests, and `gc` removes orphan blobs and temp files.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import hashlib
 import os
@@ -319,7 +320,7 @@ class Registry:
         task: str | None = None,
         backbone: str | None = None,
         name: str | None = None,
-    ) -> list[Manifest]:
+    ) -> builtins.list[Manifest]:
         """Manifests from the index, ordered by name then version."""
         self._maybe_recover()
         conn = self._connect()
@@ -342,7 +343,7 @@ class Registry:
         task: str | None = None,
         backbone: str | None = None,
         name: str | None = None,
-    ) -> list[AdapterSummary]:
+    ) -> builtins.list[AdapterSummary]:
         """Like `list` but without parsing manifests: what a listing prints, fast."""
         self._maybe_recover()
         conn = self._connect()
@@ -428,7 +429,7 @@ class Registry:
             raise
         return out
 
-    def lineage(self, name_or_ref: str) -> list[Manifest]:
+    def lineage(self, name_or_ref: str) -> builtins.list[Manifest]:
         """The adapter then its parents, nearest first; stops at a parent no longer stored."""
         chain = [self.get(name_or_ref)]
         seen = {chain[0].ref}
@@ -442,7 +443,7 @@ class Registry:
         return chain
 
     # ---- maintenance -------------------------------------------------------------------
-    def remove(self, ref: str, *, all_versions: bool = False) -> list[Manifest]:
+    def remove(self, ref: str, *, all_versions: bool = False) -> builtins.list[Manifest]:
         """Remove ``name@version`` (or every version of ``name`` with all_versions=True).
 
         Blobs stay until `gc`, which frees those no manifest references.
@@ -504,7 +505,7 @@ class Registry:
                 _fs.unlink_quiet(entry)
         return n
 
-    def _manifest_files(self) -> list[Path]:
+    def _manifest_files(self) -> builtins.list[Path]:
         return sorted((self.root / "manifests").glob("*/*/*.json"))
 
     def _fill_index(self, conn: sqlite3.Connection) -> int:
@@ -519,7 +520,7 @@ class Registry:
             n += 1
         return n
 
-    def verify(self, ref: str | None = None) -> list[VerifyProblem]:
+    def verify(self, ref: str | None = None) -> builtins.list[VerifyProblem]:
         """Check manifests, blobs (sha256, size, content) and the index; return every problem."""
         from vadapt_registry.verify import verify_registry
 
