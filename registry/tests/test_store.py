@@ -273,6 +273,16 @@ def test_import_refuses_damaged_or_hostile_archives(reg, make_draft, make_files,
     with pytest.raises(CorruptAdapter, match="unexpected member"):
         other.import_(evil)
     assert not (tmp_path.parent / "escape.txt").exists()
+    oversized = tmp_path / "oversized.tar"
+    with tarfile.open(good) as src, tarfile.open(oversized, "w") as dst:
+        for info in src.getmembers():
+            data = src.extractfile(info).read()
+            if info.name == f"blobs/{blob_sha}":
+                data += b"\0" * 1_000_000  # more than the manifest promises: never read
+                info.size = len(data)
+            dst.addfile(info, io.BytesIO(data))
+    with pytest.raises(CorruptAdapter, match="expected"):
+        other.import_(oversized)
     (tmp_path / "junk.tar").write_bytes(b"junk" * 100)
     with pytest.raises(CorruptAdapter):
         other.import_(tmp_path / "junk.tar")

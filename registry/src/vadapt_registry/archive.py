@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 FORMAT = "vadapt-adapter-archive"
 ARCHIVE_VERSION = 1
 MAX_MEMBERS = 10_000
+MAX_JSON = 16 * 1024 * 1024
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -77,9 +78,9 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
             f"archive {path} does not exist",
             fix="pass the file written by `vadapt registry export`",
         )
-    members: dict[str, bytes] = {}
     try:
         with tarfile.open(path, "r:*") as tar:
+            infos: dict[str, tarfile.TarInfo] = {}
             for i, info in enumerate(tar):
                 if i >= MAX_MEMBERS:
                     raise _bad(path, f"more than {MAX_MEMBERS} members")
@@ -91,38 +92,52 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
                 )
                 if not expected or not info.isreg():
                     raise _bad(path, f"unexpected member {name!r}")
-                if name in members:
+                if name in infos:
                     raise _bad(path, f"duplicate member {name!r}")
+                infos[name] = info
+
+            def read(name: str, size: int) -> bytes:
+                info = infos[name]
+                if info.size != size:  # never read more than the manifest promises
+                    raise _bad(path, f"member {name!r} has {info.size} bytes, expected {size}")
                 fh = tar.extractfile(info)
                 assert fh is not None
-                members[name] = fh.read()
+                return fh.read()
+
+            for small in ("vadapt-archive.json", "manifest.json"):
+                if small not in infos:
+                    raise _bad(path, f"no {small}")
+                if infos[small].size > MAX_JSON:
+                    raise _bad(path, f"{small} is larger than {MAX_JSON} bytes")
+            try:
+                marker = json.loads(read("vadapt-archive.json", infos["vadapt-archive.json"].size))
+                ok = marker.get("format") == FORMAT and int(marker.get("archive_version", 0)) in (
+                    1,
+                    ARCHIVE_VERSION,
+                )
+            except (ValueError, AttributeError, TypeError):
+                ok = False
+            if not ok:
+                raise _bad(path, "unknown vadapt-archive.json marker")
+            m = Manifest.from_json(
+                read("manifest.json", infos["manifest.json"].size),
+                source=f"archive {path} manifest",
+            )
+            contents: dict[str, bytes] = {}
+            for fname, entry in sorted(m.files.items()):
+                member = f"blobs/{entry.sha256}"
+                if member not in infos:
+                    raise _bad(path, f"file {fname!r} (blob {entry.sha256[:12]}) is missing")
+                data = read(member, entry.size)
+                if hashlib.sha256(data).hexdigest() != entry.sha256:
+                    raise CorruptAdapter(
+                        f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
+                        fix="the archive was damaged in transit; export it again",
+                    )
+                check_file(data, fname, what=f"archive {path} adapter {m.ref} file {fname!r}")
+                contents[fname] = data
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise _bad(path, str(exc)) from None
-    try:
-        marker = json.loads(members["vadapt-archive.json"])
-        ok = (
-            marker.get("format") == FORMAT
-            and int(marker.get("archive_version", 0)) <= ARCHIVE_VERSION
-        )
-    except (KeyError, ValueError, AttributeError, TypeError):
-        ok = False
-    if not ok:
-        raise _bad(path, "missing or unknown vadapt-archive.json marker")
-    if "manifest.json" not in members:
-        raise _bad(path, "no manifest.json")
-    m = Manifest.from_json(members["manifest.json"], source=f"archive {path} manifest")
-    contents: dict[str, bytes] = {}
-    for fname, entry in sorted(m.files.items()):
-        data = members.get(f"blobs/{entry.sha256}")
-        if data is None:
-            raise _bad(path, f"file {fname!r} (blob {entry.sha256[:12]}) is missing")
-        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
-            raise CorruptAdapter(
-                f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
-                fix="the archive was damaged in transit; export it again",
-            )
-        check_file(data, fname, what=f"archive {path} adapter {m.ref} file {fname!r}")
-        contents[fname] = data
     base = m.model_dump(exclude={"version", "created", "files", "schema_version", "writer"})
     return reg._commit(
         base, m.version, contents, overwrite=False, created=m.created, identical_ok=True
