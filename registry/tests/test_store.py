@@ -223,11 +223,13 @@ def test_writing_is_strict(make_draft) -> None:
         make_draft(backbone={"name": "x", "fingerprint": "md5:abc"})
 
 
-def test_nan_metrics_are_stored_as_null(reg, make_draft, make_files) -> None:
-    m = reg.save(
-        make_draft(metrics={"validation": {"auc": float("nan")}, "test": {}}), make_files()
-    )
-    assert reg.get(m.ref).metrics.validation == {"auc": None}
+def test_nan_metrics_become_null_and_numpy_scalars_floats(reg, make_draft, make_files) -> None:
+    metrics = {"validation": {"auc": float("nan"), "f1": np.float32(0.5)}, "test": {"acc": 1}}
+    baselines = {"majority": {"acc": np.float64(0.25)}}
+    m = reg.save(make_draft(metrics=metrics, baselines=baselines), make_files())
+    got = reg.get(m.ref)
+    assert got.metrics.validation == {"auc": None, "f1": 0.5} and got.metrics.test == {"acc": 1.0}
+    assert got.baselines == {"majority": {"acc": 0.25}}
 
 
 def test_export_then_import_into_another_root_verifies(

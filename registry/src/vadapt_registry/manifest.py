@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import warnings
 from typing import Any
 
@@ -63,8 +64,10 @@ class FileEntry(_Strict):
 
 
 def _finite_or_none(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
+    """Metric values: any real number (numpy scalars too) as float; NaN/Inf as null."""
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        f = float(v)
+        return f if math.isfinite(f) else None
     return v
 
 
