@@ -205,11 +205,13 @@ def test_lock_held_elsewhere_gives_registry_busy_after_the_timeout(
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child holds the lock until killed
-        fd = os.open(reg.root / "registry.lock", os.O_RDWR)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(w, b"x")
-        time.sleep(60)
-        os._exit(0)
+        try:
+            fd = os.open(reg.root / "registry.lock", os.O_RDWR)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(w, b"x")
+            time.sleep(60)
+        finally:
+            os._exit(0)
     try:
         assert os.read(r, 1) == b"x"
         busy = Registry(reg.root, lock_timeout=0.5)
