@@ -221,8 +221,9 @@ def baselines(
     ``{"<baseline name>": {"<metric>": float}}``, e.g. ``{"majority": {...},
     "tfidf-logreg": {...}, "zero-shot": {...}}``; metric names should match the
     adapter's test metrics so reports can put them side by side. ``encode``
-    embeds texts with the un-adapted backbone (L2-normalised numpy rows), for
-    zero-shot baselines. Merged across plugins; one name from two plugins is an
+    embeds inputs with the un-adapted backbone (L2-normalised numpy rows): texts,
+    or images (uint8 numpy arrays) when the task's backbone is an image model, for
+    zero-shot and frozen-feature baselines. Merged across plugins; one name from two plugins is an
     error. Called once after training; results are stored in the manifest.
 
     Example::

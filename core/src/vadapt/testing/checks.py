@@ -127,12 +127,13 @@ def fake_predictions(
     return probs / probs.sum(1, keepdims=True), refs
 
 
-def fake_encode(texts: Sequence[str]) -> np.ndarray:
-    """Stand-in for the un-adapted backbone: stable L2-normalised vectors per text."""
+def fake_encode(inputs: Sequence[Any]) -> np.ndarray:
+    """Stand-in for the un-adapted backbone: stable L2-normalised vectors per input
+    (texts, or images as numpy arrays for an image backbone, like the engine's encode)."""
     rows = []
-    for text in texts:
-        rng = np.random.default_rng(zlib.crc32(text.encode()))
-        rows.append(rng.normal(size=16))
+    for item in inputs:
+        raw = item.encode() if isinstance(item, str) else np.asarray(item).tobytes()
+        rows.append(np.random.default_rng(zlib.crc32(raw)).normal(size=16))
     out = np.asarray(rows, dtype=np.float32).reshape(len(rows), 16)
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 

@@ -29,77 +29,12 @@ import numpy as np
 import pytest
 from vadapt_registry.errors import PluginError
 
-from vadapt.hooks import Hooks
-from vadapt.plugins import PluginHost, PluginRecord, create_host
 from vadapt.testing import checks
-from vadapt.types import BackboneInfo, HeadKind, Splits, TaskSpec
+from vadapt.testing.state import ContractState, task_ids
+from vadapt.types import BackboneInfo, HeadKind, TaskSpec
 
 _NO_DATA = "no plugin returned data"
-
-
-class _State:
-    """What one contract class shares across its tests: host, tasks, loaded splits."""
-
-    def __init__(self, suite: PluginContract, tmp_factory: pytest.TempPathFactory) -> None:
-        if suite.plugin is None:
-            raise TypeError(f"{type(suite).__name__}: set `plugin = <your hookimpl module>`")
-        self.suite = suite
-        self.tmp_factory = tmp_factory
-        self.name = suite.plugin_name or checks.plugin_name(suite.plugin)
-        self.host: PluginHost = create_host(load_entrypoints=False)
-        self.record: PluginRecord = self.host.register(suite.plugin, self.name)
-        self.hooks = Hooks(self.host)
-        self._splits: dict[str, Splits | None] = {}
-
-    def implements(self, hook: str) -> bool:
-        return self.record.status == "ok" and hook in self.record.hooks
-
-    def require(self, hook: str) -> None:
-        if self.record.status != "ok":
-            pytest.fail(f"plugin {self.name!r} did not register: {self.record.error}")
-        if not self.implements(hook):
-            pytest.skip(f"plugin {self.name!r} does not implement {hook}")
-
-    def tasks(self) -> dict[str, TaskSpec]:
-        owned = self.hooks.owned_tasks()
-        return {tid: o.value for tid, o in sorted(owned.items()) if o.plugin == self.name}
-
-    def task(self, task_id: str) -> TaskSpec:
-        return self.tasks()[task_id]
-
-    def splits(self, task: TaskSpec) -> Splits:
-        """The task's splits (cached); skips the test when data_config returns None."""
-        if task.id not in self._splits:
-            folder = self.tmp_factory.mktemp(task.id.replace("/", "__"))
-            raw = self.suite.data_config(task, folder)
-            if raw is None:
-                self._splits[task.id] = None
-            else:
-                try:
-                    config = task.data_model.model_validate(raw)
-                except Exception as exc:
-                    pytest.fail(
-                        f"data_config({task.id!r}) does not validate against "
-                        f"{task.data_model.__name__}: {exc}"
-                    )
-                self._splits[task.id] = self.hooks.load_data(task, config)
-        splits = self._splits[task.id]
-        if splits is None:
-            pytest.skip(f"data_config returned None for {task.id!r}")
-        return splits
-
-    def labels(self, task: TaskSpec, *, load: bool = True) -> tuple[str, ...]:
-        if task.labels:
-            return task.labels
-        if load and self.implements("load_data"):
-            labels = self.splits(task).labels
-            if labels:
-                return tuple(labels)
-        return ("a", "b", "c")
-
-    def prefixes(self) -> set[str]:
-        names = {self.name, *(t.vertical for t in self.tasks().values())}
-        return names | {n.replace("-", "_") for n in names} | {n.replace("_", "-") for n in names}
+_IMPORT_PROBES: dict[tuple[str, str], subprocess.CompletedProcess[str]] = {}
 
 
 class PluginContract:
@@ -132,48 +67,49 @@ class PluginContract:
         if "contract_task" not in metafunc.fixturenames:
             return
         try:
-            ids = _task_ids(type(self))
+            ids = task_ids(type(self))
         except Exception:  # reported by test_registers_cleanly / test_register_tasks
             ids = []
         metafunc.parametrize("contract_task", ids)
 
     @pytest.fixture(scope="class")
     @classmethod
-    def contract(cls, tmp_path_factory: pytest.TempPathFactory) -> _State:
-        return _State(cls(), tmp_path_factory)
+    def contract(cls, tmp_path_factory: pytest.TempPathFactory) -> ContractState:
+        return ContractState(cls(), tmp_path_factory)
 
     # -- registration ---------------------------------------------------------------
-    def test_registers_cleanly(self, contract: _State) -> None:
+    def test_registers_cleanly(self, contract: ContractState) -> None:
         rec = contract.record
         assert rec.status == "ok", f"plugin {contract.name!r} is {rec.status}: {rec.error}"
         assert rec.hooks, f"plugin {contract.name!r} implements no vadapt hook"
 
-    def test_import_is_torch_free(self, contract: _State) -> None:
+    def test_import_is_torch_free(self, contract: ContractState) -> None:
         module = checks.module_name(type(self).plugin)
         if module is None:
             pytest.skip("plugin is not a module")
-        code = (
-            "import importlib, sys\nfrom vadapt.plugins import create_host\n"
-            "from vadapt.hooks import Hooks\n"
-            f"h = create_host(load_entrypoints=False, defaults=False)\n"
-            f"h.register(importlib.import_module({module!r}), {contract.name!r})\n"
-            "Hooks(h).tasks()\n"
-            "print(sorted(m for m in ('torch', 'peft', 'transformers') if m in sys.modules))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ),
-            timeout=120,
-        )
+        key = (module, contract.name)
+        if key not in _IMPORT_PROBES:  # once per plugin, however many contract classes
+            code = (
+                "import importlib, sys\nfrom vadapt.plugins import create_host\n"
+                "from vadapt.hooks import Hooks\n"
+                "h = create_host(load_entrypoints=False, defaults=False)\n"
+                f"h.register(importlib.import_module({module!r}), {contract.name!r})\n"
+                "Hooks(h).tasks()\n"
+                "print(sorted(m for m in ('torch', 'peft', 'transformers') if m in sys.modules))"
+            )
+            # the child sees what this process sees (rootdir inserts, importlib mode...)
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+            _IMPORT_PROBES[key] = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+            )
+        out = _IMPORT_PROBES[key]
         assert out.returncode == 0, out.stderr[-2000:]
         assert out.stdout.strip().splitlines()[-1] == "[]", (
             f"importing {module} and listing its tasks imported {out.stdout.strip()}; "
             "import heavy libraries inside the functions that need them"
         )
 
-    def test_register_tasks(self, contract: _State) -> None:
+    def test_register_tasks(self, contract: ContractState) -> None:
         contract.require("register_tasks")
         tasks = contract.tasks()
         assert tasks, f"plugin {contract.name!r} implements register_tasks but registered none"
@@ -200,7 +136,7 @@ class PluginContract:
             assert not undocumented, f"{task.id}: data fields without a description {undocumented}"
 
     # -- data -----------------------------------------------------------------------
-    def test_load_data(self, contract: _State, contract_task: str) -> None:
+    def test_load_data(self, contract: ContractState, contract_task: str) -> None:
         contract.require("load_data")
         task = contract.task(contract_task)
         splits = contract.splits(task)
@@ -214,13 +150,13 @@ class PluginContract:
                 problem = checks.example_problem(task, labels, ex)
                 assert problem is None, f"{task.id} {split}[{i}]: {problem}"
 
-    def test_load_data_ignores_foreign_task(self, contract: _State) -> None:
+    def test_load_data_ignores_foreign_task(self, contract: ContractState) -> None:
         contract.require("load_data")
         config = checks.FOREIGN_TASK.data_model()
         with pytest.raises(PluginError, match=_NO_DATA):
             contract.hooks.load_data(checks.FOREIGN_TASK, config)
 
-    def test_augment(self, contract: _State, contract_task: str) -> None:
+    def test_augment(self, contract: ContractState, contract_task: str) -> None:
         contract.require("augment")
         task = contract.task(contract_task)
         examples = list(contract.splits(task).train[: self.max_examples])
@@ -239,7 +175,7 @@ class PluginContract:
         assert checks.same(out, again), f"{task.id}: augment is not deterministic for one seed"
 
     # -- model-side hooks -----------------------------------------------------------
-    def test_build_head(self, contract: _State, contract_task: str) -> None:
+    def test_build_head(self, contract: ContractState, contract_task: str) -> None:
         contract.require("build_head")
         import torch
 
@@ -262,7 +198,7 @@ class PluginContract:
         if expected is not None:
             assert out.shape[1] == expected, f"{task.id}: {out.shape[1]} outputs, want {expected}"
 
-    def test_adversarial_step(self, contract: _State, contract_task: str) -> None:
+    def test_adversarial_step(self, contract: ContractState, contract_task: str) -> None:
         contract.require("adversarial_step")
         from vadapt.testing.models import cross_entropy_loss, tiny_batch, tiny_model
 
@@ -277,7 +213,7 @@ class PluginContract:
         loss.backward()
 
     # -- scoring --------------------------------------------------------------------
-    def test_evaluate(self, contract: _State, contract_task: str) -> None:
+    def test_evaluate(self, contract: ContractState, contract_task: str) -> None:
         contract.require("evaluate")
         task = contract.task(contract_task)
         if task.head in (HeadKind.TOKEN_CLASSIFICATION, HeadKind.GENERATION):
@@ -302,7 +238,7 @@ class PluginContract:
                     f"is not returned by evaluate on {split}; got {sorted(metrics)}"
                 )
 
-    def test_evaluate_ignores_foreign_task(self, contract: _State) -> None:
+    def test_evaluate_ignores_foreign_task(self, contract: ContractState) -> None:
         contract.require("evaluate")
         task = checks.FOREIGN_TASK
         examples = [{"text": f"example {i}", "label": task.labels[i % 3]} for i in range(9)]
@@ -310,7 +246,7 @@ class PluginContract:
         metrics = contract.hooks.evaluate(task, preds, refs, examples, task.labels, "test")
         assert not metrics, f"evaluate scored a task it does not own: {sorted(metrics)}"
 
-    def test_baselines(self, contract: _State, contract_task: str) -> None:
+    def test_baselines(self, contract: ContractState, contract_task: str) -> None:
         contract.require("baselines")
         task = contract.task(contract_task)
         splits = contract.splits(task)
@@ -319,12 +255,3 @@ class PluginContract:
             assert isinstance(name, str) and metrics, f"{task.id}: baseline {name!r} is empty"
             for key, value in metrics.items():
                 assert math.isfinite(value), f"{task.id}: baseline {name!r} {key} = {value}"
-
-
-def _task_ids(cls: type[PluginContract]) -> list[str]:
-    """Task ids for parametrising, computed at collection without loading data."""
-    host = create_host(load_entrypoints=False, defaults=False)
-    name = cls.plugin_name or checks.plugin_name(cls.plugin)
-    if host.register(cls.plugin, name).status != "ok":
-        return []
-    return sorted(Hooks(host).tasks())
