@@ -1,6 +1,6 @@
 """Registry benchmarks (issue 3), printing ratios. Not run by CI.
 
-    .venv/bin/python registry/bench/registry_bench.py [--adapters 10000]
+    .venv/bin/python bench/bench_registry.py [--adapters 10000]
 
 (a) `vadapt registry list` over N adapters, whole-process wall time, against a process
     that scans and parses the manifest files directly (target < 0.3 s);
