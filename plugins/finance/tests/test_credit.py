@@ -22,7 +22,7 @@ def test_csv_rows_are_serialised_and_keep_raw_features(credit_csv: Path) -> None
     ex = splits.train[0]
     assert set(ex["features"]) == {"student", "balance", "income"}
     assert ex["text"].startswith("student: ")
-    assert "balance: " in ex["text"] and "(decile " in ex["text"]
+    assert "balance: " in ex["text"] and "(percentile " in ex["text"]
     missing = [e for e in splits.train if e["features"]["income"] is None]
     assert missing and "income: unknown" in missing[0]["text"]
 
@@ -36,15 +36,16 @@ def test_split_is_stratified_and_disjoint(credit_csv: Path) -> None:
     assert max(rates) - min(rates) < 0.06
 
 
-def test_deciles_are_fitted_on_training_rows_only(credit_csv: Path) -> None:
-    splits = credit.load(CreditData(path=str(credit_csv)))
+def test_quantiles_are_fitted_on_training_rows_only(credit_csv: Path) -> None:
+    splits = credit.load(CreditData(path=str(credit_csv), quantiles=10))
+    assert "(decile " in splits.train[0]["text"]
     bins = splits.train[0]["schema"]["bins"]["balance"]
     import numpy as np
 
     train_bal = [e["features"]["balance"] for e in splits.train]
     assert bins == pytest.approx(list(np.quantile(train_bal, np.linspace(0.1, 0.9, 9))))
-    plain = credit.load(CreditData(path=str(credit_csv), deciles=False))
-    assert "decile" not in plain.train[0]["text"]
+    plain = credit.load(CreditData(path=str(credit_csv), quantiles=0))
+    assert "decile" not in plain.train[0]["text"] and "percentile" not in plain.train[0]["text"]
 
 
 def test_oversampling_touches_training_only(credit_csv: Path) -> None:

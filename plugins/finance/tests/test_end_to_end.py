@@ -40,7 +40,7 @@ def test_credit_default_adapts_scores_and_predicts(credit_csv: Path, registry_ro
 
     schema = res.manifest.training["data"]["info"]["serialisation_schema"]
     text = row_text({"student": "no", "balance": 2400.0, "income": 30000.0}, schema)
-    assert "(decile 10 of 10)" in text
+    assert "(percentile 100)" in text
     out = engine.predict(res.ref, [{"text": text}])
     assert out[0]["label"] in ("default", "non-default")
     assert set(out[0]["scores"]) == {"default", "non-default"}

@@ -12,7 +12,7 @@ Rows (finance/credit-default, finance/market-direction): each numeric feature is
 multiplied by ``1 + N(0, noise)`` (default 2%: a sign never flips at that scale
 in practice, and it is clipped so it cannot), and each feature is dropped
 ("unknown") with probability ``feature_dropout``; the row is then re-serialised
-with the very schema (phrases, units, training deciles) it was loaded with.
+with the very schema (phrases, units, training quantiles) it was loaded with.
 
 Options (``augment.options``, flat or under a ``finance`` key): ``p`` (share of
 examples touched, 0.5), ``number_tolerance``, ``p_swap`` (0.5), ``noise``,

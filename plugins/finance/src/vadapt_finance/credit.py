@@ -139,7 +139,7 @@ def load(cfg: CreditData) -> Splits:
 
     tr, va, te = _stratified(labels, cfg)
     numeric = [n for n in meta["phrases"] if any(isinstance(r.get(n), float) for r in rows)]
-    bins = fit_bins([rows[i] for i in tr], numeric) if cfg.deciles else {}
+    bins = fit_bins([rows[i] for i in tr], numeric, cfg.quantiles) if cfg.quantiles else {}
     schema = {"phrases": meta["phrases"], "units": meta["units"], "bins": bins}
 
     def example(i: int) -> dict[str, Any]:
@@ -175,7 +175,7 @@ def load(cfg: CreditData) -> Splits:
         "default_rate": round(rate, 4),
         "oversampled_training_defaults": oversampled,
         "serialisation": "features as 'name: value' text"
-        + ("; numeric deciles fitted on the training split" if bins else "")
+        + (f"; numeric {cfg.quantiles}-quantiles fitted on the training split" if bins else "")
         + "; rebuild with vadapt_finance.serialise.row_text(row, serialisation_schema)",
         "serialisation_schema": schema,
         "intended_use": "ranking applicants by default risk as one input to a human credit "

@@ -3,10 +3,10 @@
 A row is kept twice in an example: ``features`` (raw values, for baselines and
 for augmentation) and ``text`` (what the backbone reads). ``serialise`` is the
 only way text is made from features, so augmented rows are re-serialised with
-exactly the training-time format. Numeric features may carry their decile among
-the TRAINING rows (``bins``: 9 inner edges per feature, fitted on train only):
-a word-piece tokenizer splits "1073" into pieces that carry little magnitude,
-and "decile 8 of 10" gives the model an ordinal token to learn from.
+exactly the training-time format. Numeric features may carry their quantile among
+the TRAINING rows (``bins``: inner edges per feature, fitted on train only): a
+word-piece tokenizer splits "1,073" into '1' ',' '07' '##3', pieces that carry
+little magnitude, while "percentile 87" is one ordinal token to learn from.
 """
 
 from __future__ import annotations
@@ -32,17 +32,29 @@ def fmt_number(value: float) -> str:
     return f"{value:.3f}"
 
 
-def decile(value: float, edges: Sequence[float]) -> int:
+def quantile_bin(value: float, edges: Sequence[float]) -> int:
+    """1-based bin of ``value`` among ``len(edges) + 1`` quantile bins."""
     return int(np.searchsorted(np.asarray(edges), value, side="right")) + 1
 
 
-def fit_bins(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, list[float]]:
-    """Inner decile edges of each numeric feature over ``rows`` (the training rows only)."""
+def quantile_words(value: float, edges: Sequence[float]) -> str:
+    """'decile 8 of 10', 'percentile 87' or 'quantile 5 of 20'."""
+    k, n = quantile_bin(value, edges), len(edges) + 1
+    if n == 100:
+        return f"percentile {k}"
+    return f"decile {k} of 10" if n == 10 else f"quantile {k} of {n}"
+
+
+def fit_bins(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str], quantiles: int = 10
+) -> dict[str, list[float]]:
+    """Inner quantile edges of each numeric feature over ``rows`` (the training rows only)."""
     bins: dict[str, list[float]] = {}
     for name in names:
         vals = np.asarray([r[name] for r in rows if not is_missing(r[name])], dtype=float)
-        if len(vals) >= 10 and len(np.unique(vals)) > 2:
-            bins[name] = [float(x) for x in np.quantile(vals, np.linspace(0.1, 0.9, 9))]
+        if len(vals) >= quantiles and len(np.unique(vals)) > 2:
+            qs = np.linspace(1 / quantiles, 1 - 1 / quantiles, quantiles - 1)
+            bins[name] = [float(x) for x in np.quantile(vals, qs)]
     return bins
 
 
@@ -52,7 +64,7 @@ def serialise(
     bins: Mapping[str, Sequence[float]] | None = None,
     units: Mapping[str, str] | None = None,
 ) -> str:
-    """``"student: no; balance: 1,073 dollars (decile 8 of 10); income: ..."``.
+    """``"student: no; balance: 1,073 dollars (percentile 87); income: ..."``.
 
     ``phrases`` maps feature name -> the words used for it, in output order;
     a feature missing from ``features`` or None/NaN is written as "unknown".
@@ -71,7 +83,7 @@ def serialise(
             if unit:
                 text = f"{text}{unit}" if unit == "%" else f"{text} {unit}"
             if bins and name in bins:
-                text += f" (decile {decile(float(value), bins[name])} of 10)"
+                text += f" ({quantile_words(float(value), bins[name])})"
             parts.append(f"{phrase}: {text}")
     return "; ".join(parts)
 
@@ -80,7 +92,7 @@ def row_text(features: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
     """Serialise a new row exactly as at training time, for ``vadapt predict``.
 
     ``schema`` is the adapter manifest's ``training.data.info.serialisation_schema``
-    (phrases, units and the training deciles)::
+    (phrases, units and the training quantiles)::
 
         schema = manifest["training"]["data"]["info"]["serialisation_schema"]
         predict(ref, [{"text": row_text({"student": "no", "balance": 1800.0}, schema)}])

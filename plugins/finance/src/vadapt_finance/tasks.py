@@ -53,10 +53,10 @@ class CreditData(BaseModel):
         "(0 = off; validation and test are never resampled). Alternative to "
         "train.class_weights=balanced",
     )
-    deciles: bool = Field(
-        True,
-        description="add each numeric feature's training-set decile to the serialised text "
-        "('balance 1,073 (decile 8 of 10)'); bins are fitted on the training split only",
+    quantiles: Literal[0, 10, 20, 100] = Field(
+        100,
+        description="write each numeric feature's quantile among the TRAINING rows after its "
+        "value: 100 = 'balance: 1,073 dollars (percentile 87)', 10 = '(decile 9 of 10)', 0 = off",
     )
 
 
