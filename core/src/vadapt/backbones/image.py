@@ -95,7 +95,7 @@ class ImageTransform:
             arr = np.clip(arr, 0, 255).astype(np.uint8)
         if arr.shape[0] != self.size or arr.shape[1] != self.size:
             arr = np.asarray(Image.fromarray(arr).resize((self.size, self.size), Image.BILINEAR))
-        t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).float()
+        t = torch.from_numpy(np.array(arr, dtype=np.uint8, copy=True)).permute(2, 0, 1).float()
         return (t - self.mean) / self.scale
 
 

@@ -1,0 +1,66 @@
+# ruff: noqa: F811  (pytest fixtures imported from engine_helpers)
+"""End to end on the real bundled backbones (slow: they load MiniLM and EfficientNet-Lite0)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_helpers import base_config, fx, image_examples, text_examples, tiny_bert_dir  # noqa: F401
+from vadapt.engine import adapt, evaluate_adapter, predict
+from vadapt.engine.evaluate import infer
+from vadapt.engine.predict import load_adapter
+
+pytestmark = pytest.mark.slow
+
+
+def test_efficientnet_padding_conversion_keeps_outputs_identical():
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+    from vadapt.backbones.image import convert_static_padding, effnet_files
+
+    net = EfficientNet.from_name("efficientnet-lite0")
+    net.load_state_dict(torch.load(effnet_files()[0], map_location="cpu", weights_only=True))
+    net.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        want = net.extract_features(x)
+        n = convert_static_padding(net)
+        got = net.extract_features(x)
+    assert n > 30
+    torch.testing.assert_close(got, want)
+
+
+def test_minilm_lora_end_to_end(fx):
+    cfg = base_config(epochs=1, max_steps=3, lr=2e-3, max_train_examples=24)
+    cfg["backbone"] = "minilm"
+    cfg["data"] = {"n_eval": 8}
+    res = adapt(cfg, progress=False)
+    assert res.manifest.backbone.name == "minilm"
+    assert sorted(res.manifest.method.config["resolved"]["target_modules"]) == ["query", "value"]
+    assert res.trainable_parameters < 0.01 * res.total_parameters
+    ex = text_examples(4, 3)
+    before, _ = infer(res.model, res.context, ex)
+    lm = load_adapter(res.ref)
+    after, _ = infer(lm.model, lm.ctx, ex)
+    np.testing.assert_allclose(before, after, atol=1e-5)
+    assert evaluate_adapter(res.ref)["accuracy"] == pytest.approx(res.metrics["test"]["accuracy"])
+
+
+@pytest.mark.parametrize("method", ["lora", "bitfit", "full"])
+def test_efficientnet_lite0_methods_end_to_end(fx, method):
+    cfg = base_config("fx/image", epochs=1, max_steps=2, image_size=32, lr=1e-3, batch_size=8)
+    cfg["backbone"] = "efficientnet-lite0"
+    cfg["method"] = {"name": method}
+    cfg["data"] = {"n_train": 16, "n_eval": 8}
+    res = adapt(cfg, progress=False)
+    assert res.manifest.training["engine"]["image_size"] == 32
+    ex = image_examples(4, 5)
+    before, _ = infer(res.model, res.context, ex)
+    out = predict(res.ref, ex)
+    after = np.array([[o["scores"]["bright"], o["scores"]["dark"]] for o in out])
+    np.testing.assert_allclose(before, after, atol=1e-5)
