@@ -50,6 +50,13 @@ def main() -> None:
     ap.add_argument("--epsilon", type=float, default=4.0, help="PGD budget in pixel levels (0-255)")
     ap.add_argument("--train-pgd-steps", type=int, default=2)
     ap.add_argument("--eval-pgd-steps", type=int, default=5)
+    ap.add_argument(
+        "--extra-epsilons",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also report PGD robust accuracy at these budgets (pixel levels)",
+    )
     ap.add_argument("--only", nargs="*", help="run only these variants")
     ap.add_argument("--registry", default=None, help="registry root (default: a temp folder)")
     ap.add_argument("--out", required=True, help="JSON file for the results")
@@ -92,6 +99,7 @@ def main() -> None:
             res.ref,
             threads=1,
             pgd_config={"epsilon": args.epsilon, "steps": args.eval_pgd_steps, "options": {}},
+            extra_epsilons=args.extra_epsilons,
         )
         t2 = time.time()
         seen = [rob[f"driving.corruption.{c}.accuracy"] for c in SEEN]
@@ -109,6 +117,11 @@ def main() -> None:
             "mca_seen": sum(seen) / len(seen),
             "mca_held_out": sum(unseen) / len(unseen),
             "robust_accuracy": rob["driving.robust_accuracy"],
+            "robust_curve": {
+                k.rsplit(".", 1)[1]: v
+                for k, v in rob.items()
+                if k.startswith("driving.robust_accuracy.eps")
+            },
         }
         out["runs"][name] = row
         print(

@@ -97,6 +97,7 @@ def evaluate_robustness(
     corruptions: Sequence[str] | None = None,
     severities: Sequence[int] = SEVERITIES,
     pgd_config: Mapping[str, Any] | None = DEFAULT_PGD,
+    extra_epsilons: Sequence[float] = (),
     max_examples: int | None = None,
     seed: int = 0,
     threads: int | None = None,
@@ -107,7 +108,8 @@ def evaluate_robustness(
 
     ``pgd_config``: ``epsilon``/``alpha``/``steps``/``options`` like the
     ``adversarial:`` section (epsilon in pixel levels); ``None`` skips the attack.
-    ``max_examples`` scores a seeded sample of the split (faster on CPU).
+    ``extra_epsilons`` repeats the attack at other budgets (``driving.robust_accuracy.eps<e>``,
+    alpha re-derived as 2.5·eps/steps). ``max_examples`` scores a seeded sample of the split.
     """
     from vadapt.engine import load_adapter
     from vadapt.hooks import hooks as default_hooks
@@ -151,4 +153,8 @@ def evaluate_robustness(
             out["driving.robust.critical_recall_min"] = crit
         out["driving.pgd.epsilon"] = float(pgd_config["epsilon"])
         out["driving.pgd.steps"] = float(budget.steps)
+        for eps in extra_epsilons:  # the same attack at other budgets: a robustness curve
+            other = budget_from({**dict(pgd_config), "epsilon": eps, "alpha": None})
+            pred = _pgd_predictions(lm, examples, refs, other, batch_size)
+            out[f"driving.robust_accuracy.eps{eps:g}"] = float((pred == refs).mean())
     return out
