@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from engine_helpers import base_config, fx, image_examples, text_examples, tiny_bert_dir  # noqa: F401
 from vadapt.engine import adapt, evaluate_adapter, predict
 from vadapt.engine.evaluate import infer
-from vadapt.engine.predict import load_adapter
+from vadapt.engine.load import load_adapter
 
 pytestmark = pytest.mark.slow
 

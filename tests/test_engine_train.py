@@ -128,7 +128,7 @@ def test_builtin_fgm_adds_a_different_loss_term(fx):
         config=AdversarialConfig(enabled=True, epsilon=5.0),
     )
     assert adv is not None and adv.dim() == 0 and torch.isfinite(adv)
-    assert float(adv) > clean  # the perturbation is chosen to increase the loss
+    assert float(adv.detach()) > clean  # the perturbation is chosen to increase the loss
     adv.backward()  # the term has a graph back to the trainable weights
     assert any(p.grad is not None for p in model.head.parameters())
     # enabled in training: runs and stays finite

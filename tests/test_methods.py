@@ -15,7 +15,7 @@ from engine_helpers import base_config, fx, image_examples, text_examples, tiny_
 from vadapt import InvalidConfig
 from vadapt.engine import adapt
 from vadapt.engine.evaluate import infer
-from vadapt.engine.predict import load_adapter
+from vadapt.engine.load import load_adapter
 
 TEXT_METHODS = ["full", "freeze", "lora", "ia3", "prompt-tuning", "bitfit", "bottleneck"]
 IMAGE_METHODS = ["full", "freeze", "lora", "ia3", "bitfit", "bottleneck"]

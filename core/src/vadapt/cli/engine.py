@@ -66,6 +66,8 @@ def adapt_cmd(
     from vadapt.engine.run import adapt
 
     result = adapt(cfg, progress=progress)
+    if not result.main_process:  # distributed run: rank 0 reports
+        return
     summary = {
         "ref": result.ref,
         "metrics": result.metrics,
@@ -104,7 +106,7 @@ def evaluate_cmd(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Evaluate a stored adapter on a split of its task's data."""
-    from vadapt.engine.predict import evaluate_adapter
+    from vadapt.engine.load import evaluate_adapter
 
     data = None
     if set_:
@@ -135,7 +137,7 @@ def predict_cmd(
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
 ) -> None:
     """Predict with a stored adapter: JSONL in (one example per line), JSONL out."""
-    from vadapt.engine.predict import predict
+    from vadapt.engine.load import predict
 
     fh = sys.stdin if input_ == "-" else None
     if fh is None:

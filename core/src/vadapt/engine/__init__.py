@@ -34,7 +34,7 @@ def evaluate_adapter(
     hooks: Any = None,
 ) -> dict[str, float]:
     """Metrics of a stored adapter on a split of its task's data."""
-    from vadapt.engine.predict import evaluate_adapter as _ev
+    from vadapt.engine.load import evaluate_adapter as _ev
 
     return _ev(ref, split=split, data=data, registry=registry, hooks=hooks)
 
@@ -46,7 +46,7 @@ def predict(
 
     Ranking tasks give ``{"ranking", "scores"}``.
     """
-    from vadapt.engine.predict import predict as _predict
+    from vadapt.engine.load import predict as _predict
 
     return _predict(ref, examples, registry=registry, hooks=hooks)
 
@@ -57,7 +57,7 @@ def __getattr__(name: str) -> Any:
 
         return AdaptResult
     if name == "load_adapter":
-        from vadapt.engine.predict import load_adapter
+        from vadapt.engine.load import load_adapter
 
         return load_adapter
     raise AttributeError(name)

@@ -33,6 +33,7 @@ class AdaptResult:
     steps: int = 0
     seconds: float = 0.0
     model: Any = None  # the trained AdaptModel (in memory)
+    main_process: bool = True  # False on the other ranks of a distributed run
     context: Any = None  # its EvalContext (collator, labels, device) for in-memory inference
 
 
@@ -280,6 +281,7 @@ def _adapt_resolved(
         seconds=time.perf_counter() - t_start,
         model=model,
         context=ctx,
+        main_process=accelerator.is_main_process,
     )
 
 

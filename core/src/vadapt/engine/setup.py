@@ -42,9 +42,22 @@ def quiet_libraries() -> None:
 
 def load_backbone(spec: BackboneSpec, cfg: AdaptConfig) -> LoadedBackbone:
     quiet_libraries()
-    loaded = spec.loader()
+    return configure_backbone(spec.loader(), cfg)
+
+
+def configure_backbone(loaded: LoadedBackbone, cfg: AdaptConfig) -> LoadedBackbone:
+    """``loaded`` with its preprocessor set as ``cfg`` needs (image size).
+
+    The preprocessor is a copy when it changes, so one loaded base can serve adapters
+    trained with different settings (``vadapt.serving``); the model is shared.
+    """
     if loaded.modality == Modality.IMAGE and hasattr(loaded.preprocessor, "size"):
-        loaded.preprocessor.size = cfg.train.image_size
+        import copy
+        import dataclasses
+
+        pre = copy.copy(loaded.preprocessor)
+        pre.size = cfg.train.image_size
+        return dataclasses.replace(loaded, preprocessor=pre)
     return loaded
 
 
@@ -58,14 +71,18 @@ def build_model(
     hooks: Any,
     *,
     peft_config: Any = None,
+    adaptation: Any = None,
 ) -> AdaptModel:
+    """``adaptation``: an already prepared method (``vadapt.serving`` passes one that shares
+    its base with other adapters); else the method is applied to ``loaded`` here."""
     from vadapt.methods import apply_method
     from vadapt.methods.peft_methods import PeftAdaptation
 
-    if peft_config is not None:
-        adaptation: Any = PeftAdaptation(method_cfg, loaded, peft_config)
-    else:
-        adaptation = apply_method(method_cfg, loaded)
+    if adaptation is None:
+        if peft_config is not None:
+            adaptation = PeftAdaptation(method_cfg, loaded, peft_config)
+        else:
+            adaptation = apply_method(method_cfg, loaded)
     info = BackboneInfo(
         name=spec.name,
         modality=loaded.modality,

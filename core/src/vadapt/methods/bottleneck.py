@@ -64,16 +64,16 @@ class BottleneckAdaptation(Adaptation):
         targets = list(cfg.target_modules or bottleneck_targets(loaded.architecture))
         adapter_cls = _adapter_cls()
         self.extra = nn.ModuleDict()
-        self._handles = []
+        self._handles: list[Any] = []
+        self._hooked: list[tuple[Any, Any]] = []  # (target module, its adapter)
         for name, mod in self.module.named_modules():
             if any(name == t or name.endswith("." + t) for t in targets):
                 width, conv = _out_width(mod)
                 key = name.replace(".", "__")
                 adapter = adapter_cls(width, cfg.reduction, cfg.dropout, conv)
                 self.extra[key] = adapter
-                self._handles.append(
-                    mod.register_forward_hook(lambda _m, _i, out, a=adapter: a(out))
-                )
+                self._hooked.append((mod, adapter))
+        self.attach()
         if not len(self.extra):
             raise IncompatibleBaseModel(
                 f"method 'bottleneck': no module of backbone {loaded.architecture!r} matches "
@@ -87,6 +87,21 @@ class BottleneckAdaptation(Adaptation):
             "target_modules": targets,
             "adapters": len(self.extra),
         }
+
+    def attach(self) -> None:
+        """Hook the adapters into the backbone (done on construction)."""
+        if not self._handles:
+            self._handles = [
+                mod.register_forward_hook(lambda _m, _i, out, a=adapter: a(out))
+                for mod, adapter in self._hooked
+            ]
+
+    def detach(self) -> None:
+        """Unhook the adapters: the backbone computes its own function again
+        (``vadapt.serving`` swaps adapters on one shared base)."""
+        for h in self._handles:
+            h.remove()
+        self._handles = []
 
     def adapter_state(self) -> dict[str, Any]:
         return {k: v.detach() for k, v in self.extra.state_dict().items()}

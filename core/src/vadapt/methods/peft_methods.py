@@ -56,14 +56,32 @@ def _peft_config(cfg: Any, loaded: Any) -> Any:
 
 
 class PeftAdaptation(Adaptation):
-    def __init__(self, cfg: Any, loaded: Any, peft_config: Any = None) -> None:
+    """``adapter_name``/``into``: add this adapter under that name to an existing PeftModel
+    ``into`` (one base, several adapters: ``vadapt.serving``) instead of wrapping ``loaded``."""
+
+    def __init__(
+        self,
+        cfg: Any,
+        loaded: Any,
+        peft_config: Any = None,
+        *,
+        adapter_name: str = "default",
+        into: Any = None,
+    ) -> None:
         from peft import get_peft_model
 
         self.name = cfg.name
         self.loaded = loaded
+        self.adapter_name = adapter_name
         self.peft_config = peft_config or _peft_config(cfg, loaded)
         try:
-            self.module = get_peft_model(loaded.model, self.peft_config)
+            if into is not None:
+                into.add_adapter(adapter_name, self.peft_config)
+                self.module = into
+            else:
+                self.module = get_peft_model(
+                    loaded.model, self.peft_config, adapter_name=adapter_name
+                )
         except ValueError as exc:
             msg = " ".join(str(exc).split())[:300]
             raise IncompatibleBaseModel(
@@ -89,13 +107,14 @@ class PeftAdaptation(Adaptation):
     def adapter_state(self) -> dict[str, Any]:
         from peft import get_peft_model_state_dict
 
-        return {k: v.detach() for k, v in get_peft_model_state_dict(self.module).items()}
+        state = get_peft_model_state_dict(self.module, adapter_name=self.adapter_name)
+        return {k: v.detach() for k, v in state.items()}
 
     def load_adapter_state(self, state: dict[str, Any], where: str = "weights") -> None:
         from peft import set_peft_model_state_dict
 
         check_state(self.adapter_state(), state, where)
-        set_peft_model_state_dict(self.module, state)
+        set_peft_model_state_dict(self.module, state, adapter_name=self.adapter_name)
 
     def save(self, directory: Path) -> list[str]:
         self.module.save_pretrained(str(directory), safe_serialization=True)

@@ -27,13 +27,36 @@ class LoadedModel:
     config: AdaptConfig
 
 
-def load_adapter(
-    ref: str, *, registry: Any = None, hooks: Any = None, threads: int | None = None
-) -> LoadedModel:
+@dataclass
+class AdapterSource:
+    """A verified registry entry and what its manifest resolves to, before any model loads.
+
+    ``resolve_adapter`` makes it; ``load_adapter`` (one adapter, its own backbone) and
+    ``vadapt.serving.AdapterPool`` (many adapters on one loaded base) build models from it.
+    """
+
+    stored: Any
+    manifest: Any
+    task: TaskSpec
+    labels: tuple[str, ...]
+    config: AdaptConfig
+    spec: Any
+    fingerprint: str
+    method_cfg: MethodConfig
+    peft_config: Any
+    target_norm: tuple[float, float]
+
+
+def resolve_adapter(ref: str, *, registry: Any = None, hooks: Any = None) -> AdapterSource:
+    """Read and verify ``ref`` and resolve its task, config, backbone and method config.
+
+    Raises ``IncompatibleBaseModel`` when the installed backbone's fingerprint differs
+    from the manifest's; nothing loads a model here.
+    """
     from vadapt_registry import check_compatible
 
     from vadapt.backbones import backbone_fingerprint, resolve_backbone
-    from vadapt.engine.save import HEAD_FILE, open_registry
+    from vadapt.engine.save import open_registry
     from vadapt.hooks import hooks as default_hooks
 
     h = hooks or default_hooks()
@@ -46,17 +69,9 @@ def load_adapter(
     except Exception as exc:
         raise CorruptAdapter(f"adapter {m.ref}: stored training config is invalid: {exc}") from None
     spec = resolve_backbone(m.backbone.name, h, field=f"adapter {m.ref} backbone")
-    check_compatible(m, m.backbone.name, backbone_fingerprint(spec))
-
-    import torch
-
-    from vadapt.engine.setup import build_model, load_backbone, make_context, set_threads
-    from vadapt.methods.base import check_state, read_tensors
-
-    set_threads(threads or cfg.train.threads)
+    fingerprint = backbone_fingerprint(spec)
+    check_compatible(m, m.backbone.name, fingerprint)
     engine = m.training.get("engine", {})
-    labels = tuple(m.labels)
-    loaded = load_backbone(spec, cfg)
     method_cfg = MethodConfig.model_validate(
         m.method.config.get("options", {"name": m.method.name})
     )
@@ -70,19 +85,65 @@ def load_adapter(
         from vadapt.methods.peft_methods import peft_config_from_files
 
         peft_config = peft_config_from_files(stored.files, m.ref)
-    model = build_model(task, spec, loaded, method_cfg, labels, cfg, h, peft_config=peft_config)
-    model.adaptation.load(stored.files, m.ref)
-    head_state = read_tensors(stored.files, HEAD_FILE, m.ref)
+    norm = tuple(engine.get("target_norm", (0.0, 1.0)))
+    return AdapterSource(
+        stored=stored,
+        manifest=m,
+        task=task,
+        labels=tuple(m.labels),
+        config=cfg,
+        spec=spec,
+        fingerprint=fingerprint,
+        method_cfg=method_cfg,
+        peft_config=peft_config,
+        target_norm=(float(norm[0]), float(norm[1])),
+    )
+
+
+def finish_loaded(src: AdapterSource, model: Any, loaded: Any) -> LoadedModel:
+    """Load the adapter's method and head weights into ``model`` (built by ``build_model``),
+    put it in eval mode on the device, and make its inference context."""
+    import torch
+
+    from vadapt.engine.save import HEAD_FILE
+    from vadapt.engine.setup import make_context
+    from vadapt.methods.base import check_state, read_tensors
+
+    m = src.manifest
+    model.adaptation.load(src.stored.files, m.ref)
+    head_state = read_tensors(src.stored.files, HEAD_FILE, m.ref)
     check_state(model.head.state_dict(), head_state, f"{m.ref} head")
     model.head.load_state_dict(head_state)
     model.eval()
-    norm = tuple(engine.get("target_norm", (0.0, 1.0)))
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
     ctx = make_context(
-        task, loaded, labels, cfg, device, target_norm=(float(norm[0]), float(norm[1]))
+        src.task, loaded, src.labels, src.config, device, target_norm=src.target_norm
     )
-    return LoadedModel(m, task, labels, model, ctx, cfg)
+    return LoadedModel(m, src.task, src.labels, model, ctx, src.config)
+
+
+def load_adapter(
+    ref: str, *, registry: Any = None, hooks: Any = None, threads: int | None = None
+) -> LoadedModel:
+    from vadapt.engine.setup import build_model, load_backbone, set_threads
+    from vadapt.hooks import hooks as default_hooks
+
+    h = hooks or default_hooks()
+    src = resolve_adapter(ref, registry=registry, hooks=h)
+    set_threads(threads or src.config.train.threads)
+    loaded = load_backbone(src.spec, src.config)
+    model = build_model(
+        src.task,
+        src.spec,
+        loaded,
+        src.method_cfg,
+        src.labels,
+        src.config,
+        h,
+        peft_config=src.peft_config,
+    )
+    return finish_loaded(src, model, loaded)
 
 
 def _label_difference(adapter: tuple[str, ...], data: tuple[str, ...], ref: str) -> None:
@@ -211,4 +272,13 @@ def predict(
     return out
 
 
-__all__ = ["IncompatibleBaseModel", "LoadedModel", "evaluate_adapter", "load_adapter", "predict"]
+__all__ = [
+    "AdapterSource",
+    "IncompatibleBaseModel",
+    "LoadedModel",
+    "evaluate_adapter",
+    "finish_loaded",
+    "load_adapter",
+    "predict",
+    "resolve_adapter",
+]
