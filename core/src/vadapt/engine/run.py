@@ -27,7 +27,9 @@ class AdaptResult:
     baselines: dict[str, dict[str, float]]
     history: list[dict[str, Any]] = field(default_factory=list)
     log_path: str | None = None
-    samples_per_second: float = 0.0
+    samples_per_second: float = 0.0  # training only (evaluation excluded)
+    train_seconds: float = 0.0
+    hook_seconds: float = 0.0  # time inside augment/adversarial_step dispatch while training
     trainable_parameters: int = 0
     total_parameters: int = 0
     steps: int = 0
@@ -275,6 +277,8 @@ def _adapt_resolved(
         history=outcome.history,
         log_path=str(log_path) if log_path else None,
         samples_per_second=outcome.samples_per_second,
+        train_seconds=outcome.train_seconds,
+        hook_seconds=outcome.hook_seconds,
         trainable_parameters=trainable,
         total_parameters=total,
         steps=outcome.steps,

