@@ -45,12 +45,49 @@ def _set(cfg: dict[str, Any], item: str) -> None:
     node[leaf] = value
 
 
+KEYS = (
+    "accuracy",
+    "macro_f1",
+    "medical.auroc",
+    "medical.sensitivity",
+    "medical.specificity",
+    "medical.sensitivity_at_95_specificity",
+    "medical.ece",
+)
+
+
+def report(path: str) -> str:
+    """A markdown table per run: the adapter next to its baselines, same test split."""
+    out = []
+    for line in open(path):
+        row = json.loads(line)
+        cols = [k.removeprefix("medical.") for k in KEYS]
+        out.append(f"#### {row['run']} — `{row['ref']}` ({row['seconds']:.0f} s)\n")
+        out.append("| model | " + " | ".join(cols) + " |")
+        out.append("|---" * (len(cols) + 1) + "|")
+        rows = [("adapter (test)", row["test"]), *sorted(row["baselines"].items())]
+        for name, m in rows:
+            cells = [f"{m[k]:.4f}" if k in m else "—" for k in KEYS]
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        ev = row.get("registry_evaluate_test", {})
+        same = all(abs(ev.get(k, float("nan")) - row["test"][k]) < 1e-6 for k in ("accuracy",))
+        out.append(
+            f"\nRe-evaluated from the registry: accuracy {ev.get('accuracy', float('nan')):.4f}"
+            f" ({'identical' if same else 'DIFFERENT'}).\n"
+        )
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("run", choices=sorted(RUNS))
+    ap.add_argument("run", choices=[*sorted(RUNS), "report"])
+    ap.add_argument("--results", default=None, help="report: the JSONL the runs appended to")
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
+    if a.run == "report":
+        print(report(a.results))
+        return
     cfg = json.loads(json.dumps(RUNS[a.run]))
     for item in a.sets:
         _set(cfg, item)

@@ -41,7 +41,15 @@ def test_synthetic_imaging_trains_with_augment_and_pgd_and_round_trips(registry_
     test = res.metrics["test"]
     assert {"accuracy", "medical.auroc", "medical.sensitivity", "medical.ece"} <= set(test)
     assert "majority" in res.baselines
-    again = engine.evaluate_adapter(res.ref, split="test")
+    # `vadapt evaluate` on the stored adapter reproduces the test metrics
+    import json
+
+    from typer.testing import CliRunner
+    from vadapt.cli import app
+
+    run = CliRunner().invoke(app, ["evaluate", res.ref, "--json"])
+    assert run.exit_code == 0, run.output
+    again = json.loads(run.stdout[run.stdout.index("{") :])
     assert again["accuracy"] == pytest.approx(test["accuracy"])
     assert again["medical.auroc"] == pytest.approx(test["medical.auroc"], abs=1e-6)
     # vadapt.engine's submodule `predict` shadows its function once loaded; take the function
