@@ -29,6 +29,13 @@ RUNS: dict[str, dict[str, Any]] = {
         "train": {"epochs": 4, "batch_size": 16, "image_size": 64, "threads": 1, "patience": 2},
         "output": {"name": "synthetic-imaging-quality"},
     },
+    "synthetic-multilabel": {
+        "task": "medical/imaging-multilabel",
+        "data": {"synthetic": True, "synthetic_n": 600, "synthetic_size": 32},
+        "method": {"name": "lora"},
+        "train": {"epochs": 4, "batch_size": 16, "image_size": 64, "threads": 1, "patience": 2},
+        "output": {"name": "synthetic-multilabel-quality"},
+    },
 }
 
 
@@ -45,6 +52,15 @@ def _set(cfg: dict[str, Any], item: str) -> None:
     node[leaf] = value
 
 
+ML_KEYS = (
+    "medical.subset_accuracy",
+    "medical.auroc_macro",
+    "medical.auroc_micro",
+    "medical.sensitivity_micro",
+    "medical.specificity_micro",
+    "medical.sensitivity_at_95_specificity_macro",
+    "medical.ece",
+)
 KEYS = (
     "accuracy",
     "macro_f1",
@@ -61,19 +77,21 @@ def report(path: str) -> str:
     out = []
     for line in open(path):
         row = json.loads(line)
-        cols = [k.removeprefix("medical.") for k in KEYS]
+        keys = ML_KEYS if "medical.auroc_macro" in row["test"] else KEYS
+        cols = [k.removeprefix("medical.") for k in keys]
         out.append(f"#### {row['run']} — `{row['ref']}` ({row['seconds']:.0f} s)\n")
         out.append("| model | " + " | ".join(cols) + " |")
         out.append("|---" * (len(cols) + 1) + "|")
         rows = [("adapter (test)", row["test"]), *sorted(row["baselines"].items())]
         for name, m in rows:
-            cells = [f"{m[k]:.4f}" if k in m else "—" for k in KEYS]
+            cells = [f"{m[k]:.4f}" if k in m else "—" for k in keys]
             out.append(f"| {name} | " + " | ".join(cells) + " |")
         ev = row.get("registry_evaluate_test", {})
-        same = all(abs(ev.get(k, float("nan")) - row["test"][k]) < 1e-6 for k in ("accuracy",))
+        k0 = "medical.auroc_macro" if keys is ML_KEYS else "medical.auroc"
+        same = abs(ev.get(k0, float("nan")) - row["test"][k0]) < 1e-6
         out.append(
-            f"\nRe-evaluated from the registry: accuracy {ev.get('accuracy', float('nan')):.4f}"
-            f" ({'identical' if same else 'DIFFERENT'}).\n"
+            f"\nRe-evaluated from the registry (`evaluate_adapter`): {k0} "
+            f"{ev.get(k0, float('nan')):.4f} ({'identical' if same else 'DIFFERENT'}).\n"
         )
     return "\n".join(out)
 
