@@ -163,7 +163,10 @@ def load(cfg: TumorData) -> Splits:
     notes = [
         f"Data: {source}; {len(y)} rows, {len(names)} features; stratified seeded split "
         f"(seed {cfg.seed}, validation {cfg.val_fraction}, test {cfg.test_fraction}).",
-        f"Rows serialised to text as '{cfg.serialise}' with {cfg.digits} significant digits.",
+        f"Rows serialised to text as '{cfg.serialise}' with {cfg.digits} significant digits "
+        f"(longest row {max(len(ex['text'].split()) for ex in train + validation + test)} "
+        "words; MiniLM reads 2-3 tokens per word here, so set train.max_length to cover it, "
+        "e.g. 256 for 'values').",
         "Baselines on the same split: logistic regression on standardised features, majority.",
     ]
     if missing:
