@@ -36,11 +36,14 @@ METRICS = [
 
 def config(task: str, args: argparse.Namespace) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "max_users": args.users,
+        "max_users": args.users or None,
         "history_length": args.history,
         "train_targets_per_user": args.targets,
         "train_negatives": args.train_negatives,
         "validation_users": args.validation_users,
+        "validation_negatives": args.validation_negatives,
+        "profile_genres": args.profile_genres,
+        "item_popularity": args.item_popularity,
     }
     if task == "recsys/cold-start":
         data["cold_fraction"] = 0.2
@@ -174,14 +177,17 @@ def markdown(results: list[dict[str, Any]], argv: list[str], started: str, secon
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tasks", default="recsys/next-item,recsys/cold-start")
-    p.add_argument("--users", type=int, default=None, help="max_users (default: all 671)")
-    p.add_argument("--history", type=int, default=6)
-    p.add_argument("--targets", type=int, default=8, help="train_targets_per_user")
+    p.add_argument("--users", type=int, default=200, help="max_users (0 = all 671)")
+    p.add_argument("--history", type=int, default=5)
+    p.add_argument("--targets", type=int, default=6, help="train_targets_per_user")
     p.add_argument("--train-negatives", type=int, default=0)
-    p.add_argument("--validation-users", type=int, default=150)
+    p.add_argument("--validation-users", type=int, default=60)
+    p.add_argument("--validation-negatives", type=int, default=20)
+    p.add_argument("--profile-genres", type=int, default=3)
+    p.add_argument("--item-popularity", action="store_true")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--eval-every", type=int, default=None)
     p.add_argument("--augment", action="store_true")

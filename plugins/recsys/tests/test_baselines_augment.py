@@ -29,6 +29,9 @@ def test_next_item_baselines_report_sampled_and_full_metrics(ml100k):
 
     out = all_baselines(splits.test, encode)
     assert set(out) == {"most-popular", "item-knn", "genre-profile", "zero-shot"}
+    cat = splits.test[0]["catalogue"]
+    distinct = set(cat.texts) | {e["query"] for e in splits.test}
+    assert sum(calls) == len(distinct), "a text was embedded twice"
     for metrics in out.values():
         assert {"recsys.ndcg@10", "recsys.full.ndcg@10", "recsys.coverage@10"} <= set(metrics)
         assert all(0.0 <= v <= 1.0 for v in metrics.values())

@@ -20,7 +20,7 @@ def test_adapt_evaluates_saves_and_ranks_the_full_catalogue(ml100k, registry_roo
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
-    from vadapt.engine import adapt, predict
+    from vadapt.engine import adapt
     from vadapt_recsys.adapter_eval import adapter_full_ranking
 
     res = adapt(
@@ -46,14 +46,3 @@ def test_adapt_evaluates_saves_and_ranks_the_full_catalogue(ml100k, registry_roo
     full = adapter_full_ranking(res.ref)
     assert set(full) >= {"recsys.full.hr@10", "recsys.full.ndcg@10", "recsys.full.mrr"}
     assert 0.0 < full["recsys.full.mrr"] <= 1.0
-
-    out = predict(
-        res.ref,
-        [
-            {
-                "query": "Recently watched: Alien (1979) | Sci-Fi",
-                "candidates": ["Aliens (1986) | Sci-Fi", "Emma (1996) | Romance"],
-            }
-        ],
-    )
-    assert sorted(out[0]["ranking"]) == [0, 1]

@@ -69,8 +69,14 @@ def test_time_ties_keep_file_order(tmp_path, files):
 
 
 def test_max_users_and_validation_cap_subsample_reproducibly(ml100k):
-    s = next_item_splits(NextItemData(**ml100k, max_users=10, validation_users=4, negatives=5))
+    cfg = NextItemData(
+        **ml100k, max_users=10, validation_users=4, negatives=5, validation_negatives=2
+    )
+    s = next_item_splits(cfg)
     assert len(s.test) == 10 and len(s.validation) == 4
+    assert {len(e["candidates"]) for e in s.test} == {6} and {
+        len(e["candidates"]) for e in s.validation
+    } == {3}
     assert {ex["user"] for ex in s.validation} <= {ex["user"] for ex in s.test}
 
 

@@ -54,7 +54,7 @@ def adapter_full_ranking(
     ref: str, *, split: str = "test", data: dict[str, Any] | None = None, registry: Any = None
 ) -> dict[str, float]:
     """``recsys.full.*`` metrics of adapter ``ref`` on ``split`` of its task's data."""
-    from vadapt.engine.predict import load_adapter
+    from vadapt.engine import load_adapter
     from vadapt.hooks import hooks
 
     h = hooks()

@@ -116,6 +116,24 @@ def zero_shot_sampled(
     return sampled_metrics(preds, examples)
 
 
+def memoised(
+    encode: Callable[[Sequence[str]], np.ndarray],
+) -> Callable[[Sequence[str]], np.ndarray]:
+    """``encode`` that embeds each distinct text once across calls."""
+    cache: dict[str, np.ndarray] = {}
+
+    def cached(texts: Sequence[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            for t, row in zip(todo, np.asarray(encode(todo), dtype=np.float32), strict=True):
+                cache[t] = row
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([cache[t] for t in texts])
+
+    return cached
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
@@ -141,6 +159,7 @@ def all_baselines(
         if full:
             out[name].update(full_ranking(_per_item_scorer(fn), examples))
     if encode is not None:
+        encode = memoised(encode)  # candidate texts and catalogue texts overlap
         out["zero-shot"] = zero_shot_sampled(encode, examples)
         if full:
             out["zero-shot"].update(full_ranking(cosine_scorer(encode), examples))

@@ -88,6 +88,11 @@ class NextItemData(BaseModel):
         ge=1,
         description="sampled negatives per validation/test example (100 = the usual protocol)",
     )
+    validation_negatives: int | None = Field(
+        None,
+        ge=1,
+        description="negatives per validation example (early stopping only); None = negatives",
+    )
     train_targets_per_user: int | None = Field(
         8,
         ge=1,

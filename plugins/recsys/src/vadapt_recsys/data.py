@@ -153,6 +153,10 @@ def _example(
     return ex
 
 
+def _val_negatives(cfg: NextItemData) -> int:
+    return cfg.validation_negatives if cfg.validation_negatives is not None else cfg.negatives
+
+
 def _texts(
     items: Mapping[str, Item], popularity: Mapping[str, int], cfg: NextItemData
 ) -> dict[str, str]:
@@ -243,7 +247,7 @@ def next_item_splits(cfg: NextItemData) -> Splits:
                     target=seq[n - 2],
                     history=seq[: n - 2],
                     seen=seq[: n - 2],
-                    negatives=pool.sample(rng_v, everything, cfg.negatives),
+                    negatives=pool.sample(rng_v, everything, _val_negatives(cfg)),
                     rng=rng_v,
                     texts=texts,
                     genres=genres,
@@ -374,9 +378,9 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
                     catalogue=None,
                 )
             )
-        for split, held_pool, cat, r in (
-            ("validation", val_pool, cat_val, rng_v),
-            ("test", test_pool, cat_test, rng_x),
+        for split, held_pool, cat, r, n_neg in (
+            ("validation", val_pool, cat_val, rng_v, _val_negatives(cfg)),
+            ("test", test_pool, cat_test, rng_x, cfg.negatives),
         ):
             # the last held-out interaction with at least one earlier item to describe the user
             t = next((k for k in range(len(seq) - 1, 0, -1) if seq[k] in held_pool.members), None)
@@ -388,7 +392,7 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
                     target=seq[t],
                     history=seq[:t],
                     seen=seq[:t],
-                    negatives=held_pool.sample(r, set(seq), cfg.negatives),
+                    negatives=held_pool.sample(r, set(seq), n_neg),
                     rng=r,
                     texts=texts,
                     genres=genres,
