@@ -58,9 +58,10 @@ def test_unknown_generated_class_is_refused_with_the_choices() -> None:
 
 
 def test_generated_lights_are_learnable_but_not_trivial() -> None:
-    """A colour-histogram model must beat chance clearly (the classes are real), and the
-    majority baseline must sit at chance (the classes are balanced)."""
+    """Cheap classical models must beat chance clearly (the classes carry real signal) and
+    the majority baseline must sit at chance (the classes are balanced)."""
     splits = load(LIGHTS, LightsData(image_size=32, train_per_class=30, eval_per_class=15))
     result = compute(splits, splits.labels)
     assert result["majority"]["accuracy"] == pytest.approx(0.25)
-    assert result["colour-hist-logreg"]["accuracy"] > 0.5
+    assert result["colour-hist-logreg"]["accuracy"] > 0.4  # 0.60 at seed 0
+    assert result["hog-logreg"]["accuracy"] > 0.5  # 0.72 at seed 0
