@@ -35,6 +35,22 @@ def test_efficientnet_padding_conversion_keeps_outputs_identical():
     torch.testing.assert_close(got, want)
 
 
+@pytest.mark.parametrize(
+    "method", ["full", "freeze", "ia3", "prompt-tuning", "bitfit", "bottleneck"]
+)
+def test_minilm_every_method_round_trips(fx, method):
+    cfg = base_config(epochs=1, max_steps=1, max_train_examples=8, batch_size=8, max_length=16)
+    cfg["backbone"] = "minilm"
+    cfg["method"] = {"name": method}
+    cfg["data"] = {"n_eval": 4}
+    res = adapt(cfg, progress=False)
+    ex = text_examples(3, 3)
+    before, _ = infer(res.model, res.context, ex)
+    lm = load_adapter(res.ref)
+    after, _ = infer(lm.model, lm.ctx, ex)
+    np.testing.assert_allclose(before, after, atol=1e-5)
+
+
 def test_minilm_lora_end_to_end(fx):
     cfg = base_config(epochs=1, max_steps=3, lr=2e-3, max_train_examples=24)
     cfg["backbone"] = "minilm"
