@@ -148,3 +148,27 @@ def test_evaluation_label_set_must_match_and_reordering_is_mapped(fx):
         InvalidConfig, match=r"only in the adapter \['neg'\], only in the data \['bad'\]"
     ):
         evaluate_adapter(res.ref, data={"mode": "drop_label"})
+
+
+def test_registry_problems_are_caught_before_training(fx):
+    from vadapt import AdapterExists, NotFound
+
+    def cfg(**output):
+        c = base_config(epochs=1, max_steps=1)
+        c["output"] = output
+        return c
+
+    with pytest.raises(InvalidConfig, match="adapter name"):
+        adapt(cfg(name="../escape"), progress=False)
+    with pytest.raises(NotFound):
+        adapt(cfg(parent="nothing@1"), progress=False)
+    first = adapt(cfg(name="shared", version=7), progress=False)
+    assert first.ref == "shared@7"
+    with pytest.raises(AdapterExists, match="shared@7"):
+        adapt(cfg(name="shared", version=7), progress=False)
+    other = base_config("fx/reg", epochs=1, max_steps=1)
+    other["output"] = {"name": "shared"}
+    with pytest.raises(InvalidConfig, match="already holds adapters of task 'fx/text'"):
+        adapt(other, progress=False)
+    child = adapt(cfg(name="shared", parent="shared@7"), progress=False)
+    assert child.manifest.parent == "shared@7" and child.ref == "shared@8"

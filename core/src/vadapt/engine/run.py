@@ -136,6 +136,10 @@ def _adapt_resolved(
     from vadapt.engine.save import open_registry
 
     reg = open_registry(registry, cfg.output.registry) if cfg.output.save else None
+    if reg is not None:
+        from vadapt.engine.save import preflight
+
+        preflight(reg, cfg.output.name or task.name, task.id, cfg.output.version, cfg.output.parent)
 
     import torch
     from accelerate import Accelerator

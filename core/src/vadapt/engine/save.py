@@ -19,6 +19,42 @@ def open_registry(registry: Any, cfg_root: str | None) -> Registry:
     return Registry(cfg_root) if cfg_root else Registry()
 
 
+def preflight(
+    registry: Registry, name: str, task_id: str, version: Any, parent: str | None
+) -> None:
+    """Checks the save would pass, made before training so no run is wasted on them."""
+    from vadapt_registry import AdapterExists, InvalidConfig, NotFound, parse_ref, validate_name
+    from vadapt_registry.names import validate_version
+
+    validate_name(name)
+    if version is not None:
+        validate_version(version)
+    if parent is not None:
+        _, pversion = parse_ref(parent)
+        if pversion is None:
+            raise InvalidConfig(f"config field output.parent: {parent!r} must be 'name@version'")
+        registry.get(parent)  # NotFound names what exists
+    try:
+        latest = registry.get(name)
+    except NotFound:
+        return
+    if latest.task != task_id:
+        raise InvalidConfig(
+            f"adapter name {name!r} already holds adapters of task {latest.task!r}, "
+            f"not {task_id!r}",
+            fix="choose another name with output.name (or --name)",
+        )
+    if version is not None:
+        try:
+            registry.get(f"{name}@{version}")
+        except NotFound:
+            return
+        raise AdapterExists(
+            f"adapter {name}@{version} already exists",
+            fix="drop output.version to get the next version, or choose another",
+        )
+
+
 def plugin_versions(host: Any) -> dict[str, str]:
     """Distribution -> version of every plugin loaded in this run (and vadapt itself)."""
     from vadapt import __version__
