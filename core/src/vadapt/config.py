@@ -350,7 +350,7 @@ def resolve(config: AdaptConfig | dict[str, Any], hooks: Any = None) -> Resolved
     backbone = resolve_backbone(backbone_ref, h, field="backbone")
     check_method(cfg.method, task, backbone)
     try:
-        data_config = task.data_model.model_validate(cfg.data)
+        data_config = task.data_model.model_validate(_str_fields(task.data_model, cfg.data))
     except ValidationError as exc:
         bad = validation_error(exc, f"data section of task {task.id!r}")
         parts = bad.message.replace(f"invalid data section of task {task.id!r}: ", "")
@@ -365,6 +365,20 @@ def resolve(config: AdaptConfig | dict[str, Any], hooks: Any = None) -> Resolved
             fix="use a task with a supported head kind",
         )
     return Resolved(cfg, task, backbone, backbone_ref, data_config)
+
+
+def _str_fields(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """``--set data.x=123`` parses 123 as a number; give str-only fields their string back."""
+    out = dict(data)
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        if field is None or isinstance(value, str) or not isinstance(value, (int, float)):
+            continue
+        ann = field.annotation
+        kinds = {ann, *typing.get_args(ann)}
+        if str in kinds and not ({int, float, bool} & kinds):
+            out[key] = str(value)
+    return out
 
 
 DEFAULT_LR: dict[str, float] = {
