@@ -26,6 +26,14 @@ RUNS: dict[str, dict[str, Any]] = {
                   "class_weights": "balanced", "seed": 0, "patience": 2},
         "data": {"dataset": "islr-default", "quantiles": 100},
     },
+    # percentiles vs deciles at the same learning rate, one epoch (time-boxed on a loaded CPU)
+    "credit-1epoch": {
+        "task": "finance/credit-default",
+        "method": {"name": "lora", "r": 8, "alpha": 16},
+        "train": {"epochs": 1, "batch_size": 32, "lr": 2e-3, "max_length": 64, "threads": 1,
+                  "class_weights": "balanced", "seed": 0},
+        "data": {"dataset": "islr-default", "quantiles": 100},
+    },
     # the first run, kept for the record: deciles, lower learning rate, 2 epochs
     "credit-deciles": {
         "task": "finance/credit-default",
