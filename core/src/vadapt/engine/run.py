@@ -163,10 +163,16 @@ def _adapt_resolved(
         if precision == "bf16" or (precision == "auto" and torch.cuda.is_available())
         else "no"
     )
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    # full/freeze/bitfit train backbone parameters the pooled forward never uses (BERT's
+    # pooler): DDP must be told, or its gradient reduction waits for them forever.
+    unused = cfg.method.name in ("full", "freeze", "bitfit")
     accelerator = Accelerator(
         gradient_accumulation_steps=cfg.train.grad_accum,
         mixed_precision=mixed,
         cpu=not torch.cuda.is_available(),
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=unused)],
     )
     set_seed(cfg.train.seed)
     fingerprint = backbone_fingerprint(spec)
