@@ -29,6 +29,7 @@ class AdaptResult:
     log_path: str | None = None
     samples_per_second: float = 0.0  # training only (evaluation excluded)
     train_seconds: float = 0.0
+    train_cpu_seconds: float = 0.0
     hook_seconds: float = 0.0  # time inside augment/adversarial_step dispatch while training
     trainable_parameters: int = 0
     total_parameters: int = 0
@@ -288,6 +289,7 @@ def _adapt_resolved(
         log_path=str(log_path) if log_path else None,
         samples_per_second=outcome.samples_per_second,
         train_seconds=outcome.train_seconds,
+        train_cpu_seconds=outcome.train_cpu_seconds,
         hook_seconds=outcome.hook_seconds,
         trainable_parameters=trainable,
         total_parameters=total,

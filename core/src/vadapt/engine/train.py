@@ -32,6 +32,7 @@ class TrainOutcome:
     epochs_run: int = 0
     stopped_early: bool = False
     train_seconds: float = 0.0
+    train_cpu_seconds: float = 0.0  # process CPU time of the training steps (robust under load)
     samples: int = 0
     hook_seconds: float = 0.0
 
@@ -188,7 +189,7 @@ def train(
                 dataset.examples = augmented
                 dataset.targets = encode_targets(task, augmented, ctx.labels)
             gen.manual_seed(tc.seed * 1000003 + epoch)
-            t_epoch = time.perf_counter()
+            t_epoch, c_epoch = time.perf_counter(), time.process_time()
             for batch in loader:
                 with accelerator.accumulate(model):
                     logits = model(batch)
@@ -229,14 +230,16 @@ def train(
                     bar.update(1)
                     if tc.eval_every and out.steps % tc.eval_every == 0:
                         out.train_seconds += time.perf_counter() - t_epoch
+                        out.train_cpu_seconds += time.process_time() - c_epoch
                         stop = run_eval(epoch + 1)
                         model.train()
-                        t_epoch = time.perf_counter()
+                        t_epoch, c_epoch = time.perf_counter(), time.process_time()
                     if out.steps >= total:
                         stop = True
                     if stop:
                         break
             out.train_seconds += time.perf_counter() - t_epoch
+            out.train_cpu_seconds += time.process_time() - c_epoch
             if not tc.eval_every:
                 stop = run_eval(epoch + 1) or stop
                 model.train()
