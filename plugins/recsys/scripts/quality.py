@@ -131,9 +131,22 @@ def verdicts(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def markdown(results: list[dict[str, Any]], argv: list[str], started: str, seconds: float) -> str:
-    cmd = "python plugins/recsys/scripts/quality.py " + " ".join(argv)
+def _noise(result: dict[str, Any]) -> str:
+    n = int(result.get("sizes", {}).get("test", 0) or 0)
+    if not n:
+        return ""
+    return (
+        f"{n} test users: one more hit moves HR@10 by {1 / n:.4f}; differences in the "
+        "full-catalogue "
+        "columns of a few thousandths are within noise at this size."
+    )
+
+
+def markdown(
+    results: list[dict[str, Any]], commands: list[str], started: str, seconds: float
+) -> str:
     threads = results[0]["config"]["train"]["threads"]
+    env = "HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false"
     out = [
         "## vadapt-recsys quality run",
         "",
@@ -142,11 +155,10 @@ def markdown(results: list[dict[str, Any]], argv: list[str], started: str, secon
         "671 users, 9,066 movies). Backbone: all-MiniLM-L6-v2, LoRA r=8 on query/value, "
         "bi-encoder with in-batch negatives (the engine's ranking head).",
         "",
-        "Exact command (from the repository root):",
+        "Exact command(s) (from the repository root):",
         "",
         "```",
-        "HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \\",
-        f"  .venv/bin/{cmd}",
+        *(f"{env} .venv/bin/python {c}" for c in commands),
         "```",
         "",
         "Metrics: HR@10, NDCG@10, MRR over the target + 100 sampled negatives (ties scored by "
@@ -168,10 +180,23 @@ def markdown(results: list[dict[str, Any]], argv: list[str], started: str, secon
             "",
             *table(r),
             "",
+            _noise(r),
+            "",
             "Bars:",
             *verdicts(r),
         ]
     return "\n".join(out) + "\n"
+
+
+def render(paths: list[str], out: str) -> int:
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    results = [r for run in runs for r in run["results"]]
+    commands = list(dict.fromkeys(r["command"] for r in results))
+    started = min(run["started"] for run in runs)
+    text = markdown(results, commands, started, max(run["seconds"] for run in runs))
+    Path(out).write_text(text)
+    print(text)
+    return 0
 
 
 def main() -> int:
@@ -194,7 +219,15 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--registry", default=None, help="registry root (default: $VADAPT_HOME)")
     p.add_argument("--out", default=str(HERE.parent / "RESULTS.md"))
+    p.add_argument(
+        "--render",
+        nargs="+",
+        metavar="JSON",
+        help="only write --out from the .json files of earlier runs (e.g. tasks run in parallel)",
+    )
     args = p.parse_args()
+    if args.render:
+        return render(args.render, args.out)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     t0 = time.perf_counter()
@@ -202,11 +235,14 @@ def main() -> int:
     for task in args.tasks.split(","):
         results.append(run_task(task.strip(), args))
         print(json.dumps(results[-1], indent=1, default=str), flush=True)
-    text = markdown(results, sys.argv[1:], started, time.perf_counter() - t0)
+    command = " ".join(["plugins/recsys/scripts/quality.py", *sys.argv[1:]])
+    for r in results:
+        r["command"] = command
+    elapsed = time.perf_counter() - t0
+    text = markdown(results, [command], started, elapsed)
     Path(args.out).write_text(text)
-    Path(args.out).with_suffix(".json").write_text(
-        json.dumps(results, indent=1, default=str) + "\n"
-    )
+    saved = {"started": started, "seconds": elapsed, "results": results}
+    Path(args.out).with_suffix(".json").write_text(json.dumps(saved, indent=1, default=str) + "\n")
     print(text)
     return 0
 
