@@ -117,5 +117,6 @@ def load_efficientnet_lite0() -> LoadedBackbone:
         modality=Modality.IMAGE,
         architecture="efficientnet",
         layers_path="net._blocks",
-        extra={"source": str(Path(effnet_files()[0]).name)},
+        # Five stride-2 stages: below 32 px a 5x5 kernel outgrows its padded input.
+        extra={"source": str(Path(effnet_files()[0]).name), "min_image_size": 32},
     )

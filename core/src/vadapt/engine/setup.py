@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from vadapt_registry.errors import InvalidConfig
 
 from vadapt.config import AdaptConfig, MethodConfig
 from vadapt.engine.data.collate import Collator
@@ -54,6 +55,14 @@ def configure_backbone(loaded: LoadedBackbone, cfg: AdaptConfig) -> LoadedBackbo
     if loaded.modality == Modality.IMAGE and hasattr(loaded.preprocessor, "size"):
         import copy
         import dataclasses
+
+        min_size = int(loaded.extra.get("min_image_size", 1))
+        if cfg.train.image_size < min_size:
+            raise InvalidConfig(
+                f"train.image_size={cfg.train.image_size} is too small for backbone "
+                f"{loaded.architecture or cfg.backbone!r}: it needs at least {min_size} pixels",
+                fix=f"set train.image_size to {min_size} or more",
+            )
 
         pre = copy.copy(loaded.preprocessor)
         pre.size = cfg.train.image_size
