@@ -15,6 +15,14 @@ from engine_helpers import base_config, fx, tiny_bert_dir  # noqa: F401
 from vadapt.engine import adapt, evaluate_adapter, predict
 
 
+def test_user_notes_keep_the_task_plugins_intended_use(fx):
+    cfg = base_config()
+    cfg["output"]["intended_use"] = "triage research"
+    cfg["train"]["max_steps"] = 1
+    m = adapt(cfg, progress=False).manifest
+    assert m.intended_use.splitlines() == ["triage research", "tests only"]
+
+
 def test_text_classification_end_to_end_saves_and_reloads(fx):
     res = adapt(base_config(), progress=False)
     assert res.ref == "text@1"

@@ -274,9 +274,9 @@ def _adapt_resolved(
             "plugins": plugin_versions(h.host),
             "vadapt_version": _version(),
             "parent": cfg.output.parent,
-            "notes": cfg.output.notes or str(info.get("notes", "") or ""),
+            "notes": _join_text(cfg.output.notes, info.get("notes")),
             "license": cfg.output.license,
-            "intended_use": cfg.output.intended_use or str(info.get("intended_use", "") or ""),
+            "intended_use": _join_text(cfg.output.intended_use, info.get("intended_use")),
         }
         manifest = commit(model, draft, reg, version=cfg.output.version)
     accelerator.wait_for_everyone()
@@ -321,3 +321,10 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, (str, int, bool)) or v is None:
         return v
     return str(v)
+
+
+def _join_text(user: str | None, plugin: Any) -> str:
+    """The user's text, then the task plugin's own statement (e.g. "not for clinical
+    decisions"), which a user's note must never silently replace."""
+    parts = [str(p).strip() for p in (user, plugin) if p and str(p).strip()]
+    return "\n".join(dict.fromkeys(parts))
