@@ -16,9 +16,8 @@ from vadapt.engine import adapt, evaluate_adapter, predict
 
 
 def test_user_notes_keep_the_task_plugins_intended_use(fx):
-    cfg = base_config()
-    cfg["output"]["intended_use"] = "triage research"
-    cfg["train"]["max_steps"] = 1
+    cfg = base_config(max_steps=1)
+    cfg["output"] = {"intended_use": "triage research"}
     m = adapt(cfg, progress=False).manifest
     assert m.intended_use.splitlines() == ["triage research", "tests only"]
 
