@@ -46,7 +46,7 @@ QUICK_RUN: dict[str, Any] = {
         "warmup_ratio": 0.06,
         "patience": 0,
     },
-    "data": {"max_train_examples": 200, "max_validation_examples": 50, "max_test_examples": 100},
+    "data": {"max_train_examples": 128, "max_validation_examples": 32, "max_test_examples": 64},
     "output": {"name": "review-triage-quick"},
 }
 EXAMPLES = [
