@@ -314,6 +314,14 @@ class Registry:
         hint = f"did you mean {close[0]!r}?" if close else "see `vadapt registry list`"
         return NotFound(f"no adapter named {name!r} in registry {self.root}", fix=hint)
 
+    def _select(self, columns: str, **filters: str | None) -> builtins.list[tuple]:
+        self._maybe_recover()
+        conn = self._connect()
+        try:
+            return index.select(conn, columns, **filters)
+        finally:
+            conn.close()
+
     def list(
         self,
         vertical: str | None = None,
@@ -322,19 +330,8 @@ class Registry:
         name: str | None = None,
     ) -> builtins.list[Manifest]:
         """Manifests from the index, ordered by name then version."""
-        self._maybe_recover()
-        conn = self._connect()
-        try:
-            rows = index.select(
-                conn,
-                "manifest_json, manifest_path",
-                vertical=vertical,
-                task=task,
-                backbone=backbone,
-                name=name,
-            )
-        finally:
-            conn.close()
+        filters = {"vertical": vertical, "task": task, "backbone": backbone, "name": name}
+        rows = self._select("manifest_json, manifest_path", **filters)
         return [Manifest.from_json(j, source=p) for j, p in rows]
 
     def summaries(
@@ -345,19 +342,13 @@ class Registry:
         name: str | None = None,
     ) -> builtins.list[AdapterSummary]:
         """Like `list` but without parsing manifests: what a listing prints, fast."""
-        self._maybe_recover()
-        conn = self._connect()
-        try:
-            rows = index.select(
-                conn,
-                "name, version, vertical, task, method, backbone, created, size, parent",
-                vertical=vertical,
-                task=task,
-                backbone=backbone,
-                name=name,
-            )
-        finally:
-            conn.close()
+        rows = self._select(
+            "name, version, vertical, task, method, backbone, created, size, parent",
+            vertical=vertical,
+            task=task,
+            backbone=backbone,
+            name=name,
+        )
         return [AdapterSummary(*r) for r in rows]
 
     def _read_manifest_file(self, m: Manifest) -> tuple[Manifest, Path]:
