@@ -165,11 +165,12 @@ def run_contract(tmp_path):
 def test_contract_passes_a_correct_plugin_and_catches_every_defect(tmp_path):
     out, results = run_contract(tmp_path)
     good = {k: v for k, v in results.items() if k.startswith("TestGood::")}
-    assert len(good) == 17 and set(good.values()) == {"passed"}, out.stdout[-4000:]
+    assert len(good) == 18 and set(good.values()) == {"passed"}, out.stdout[-4000:]
     assert results["test_kit::test_fixtures"] == "passed", out.stdout[-4000:]
     flawed = {k.split("::")[1]: v for k, v in results.items() if k.startswith("TestFlawed::")}
     assert flawed == {
         "test_registers_cleanly": "passed",
+        "test_no_submodule_shadows_a_hook": "passed",
         "test_import_is_torch_free": "failure",
         "test_register_tasks": "failure",
         "test_load_data[flawed/sent]": "failure",

@@ -83,6 +83,23 @@ class PluginContract:
         assert rec.status == "ok", f"plugin {contract.name!r} is {rec.status}: {rec.error}"
         assert rec.hooks, f"plugin {contract.name!r} implements no vadapt hook"
 
+    def test_no_submodule_shadows_a_hook(self, contract: ContractState) -> None:
+        """A submodule named like a hook (``augment.py``) replaces the hook function on
+        the package the moment it is imported, and the hook silently disappears."""
+        import types
+
+        from vadapt.hookspecs import HOOK_NAMES
+
+        shadowed = [
+            name
+            for name in HOOK_NAMES
+            if isinstance(getattr(type(self).plugin, name, None), types.ModuleType)
+        ]
+        assert not shadowed, (
+            f"plugin {contract.name!r}: submodule(s) {shadowed} shadow the hook(s) of the same "
+            "name; rename the module(s) (e.g. augment.py -> augmentation.py)"
+        )
+
     def test_import_is_torch_free(self, contract: ContractState) -> None:
         module = checks.module_name(type(self).plugin)
         if module is None:
