@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Sequence
@@ -40,6 +41,9 @@ class AdaptResult:
     context: Any = None  # its EvalContext (collator, labels, device) for in-memory inference
 
 
+_RUN_NUMBERS = itertools.count(1)
+
+
 def _log_path(cfg: AdaptConfig) -> Path:
     if cfg.train.log_dir:
         root = Path(cfg.train.log_dir)
@@ -49,7 +53,9 @@ def _log_path(cfg: AdaptConfig) -> Path:
         root = Path(user_cache_dir("vadapt")) / "runs"
     root.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return root / f"{cfg.task.replace('/', '--')}-{stamp}-{os.getpid()}.jsonl"
+    # pid + a per-process run number: two runs in one second never share one log
+    run = next(_RUN_NUMBERS)
+    return root / f"{cfg.task.replace('/', '--')}-{stamp}-{os.getpid()}-{run}.jsonl"
 
 
 def _limit(splits: Splits, cfg: AdaptConfig) -> Splits:
