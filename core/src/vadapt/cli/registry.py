@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from vadapt_registry import CorruptAdapter, Manifest, Registry
-from vadapt_registry.registry import AdapterSummary
+from vadapt_registry.errors import CorruptAdapter
+
+if TYPE_CHECKING:  # the registry (numpy, pydantic models) loads only when a command runs
+    from vadapt_registry import Manifest, Registry
+    from vadapt_registry.registry import AdapterSummary
+
+
+def _open(root: Path | None) -> Registry:
+    from vadapt_registry import Registry
+
+    return Registry(root)
 
 app = typer.Typer(
     name="registry",
@@ -83,7 +92,7 @@ def list_(
     registry: RegistryOpt = None,
 ) -> None:
     """List stored adapters (from the index; fast)."""
-    rows = Registry(registry).summaries(vertical=vertical, task=task, backbone=backbone, name=name)
+    rows = _open(registry).summaries(vertical=vertical, task=task, backbone=backbone, name=name)
     if as_json:
         _echo_json([_summary_json(s) for s in rows])
         return
@@ -140,7 +149,7 @@ def _show_human(m: Manifest) -> None:
 @app.command()
 def show(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """Show one adapter's manifest."""
-    m = Registry(registry).get(ref)
+    m = _open(registry).get(ref)
     if as_json:
         typer.echo(m.to_json(), nl=False)
     else:
@@ -154,7 +163,7 @@ def verify(
     registry: RegistryOpt = None,
 ) -> None:
     """Check every manifest, blob hash, safetensors header and the index."""
-    reg = Registry(registry)
+    reg = _open(registry)
     problems = reg.verify(ref)
     checked = 1 if ref else len(reg.summaries())
     if as_json:
@@ -190,7 +199,7 @@ def rm(
     registry: RegistryOpt = None,
 ) -> None:
     """Remove an adapter version; `gc` then frees blobs nothing references."""
-    removed = Registry(registry).remove(ref, all_versions=all_versions)
+    removed = _open(registry).remove(ref, all_versions=all_versions)
     for m in removed:
         typer.echo(f"removed {m.ref}")
     typer.echo("run `vadapt registry gc` to free unreferenced blobs")
@@ -199,7 +208,7 @@ def rm(
 @app.command()
 def gc(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """Delete unreferenced blobs and temp files left by interrupted saves."""
-    r = Registry(registry).gc()
+    r = _open(registry).gc()
     if as_json:
         _echo_json(
             {
@@ -221,7 +230,7 @@ def gc(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
 @app.command()
 def reindex(registry: RegistryOpt = None) -> None:
     """Rebuild index.sqlite from the manifests on disk."""
-    reg = Registry(registry)
+    reg = _open(registry)
     n = reg.reindex()
     typer.echo(f"indexed {n} adapter(s) in {reg.root}")
 
@@ -233,7 +242,7 @@ def export(
     registry: RegistryOpt = None,
 ) -> None:
     """Export one verified adapter to a single archive file."""
-    reg = Registry(registry)
+    reg = _open(registry)
     path = reg.export(ref, file)
     typer.echo(f"exported {reg.get(ref).ref} to {path}")
 
@@ -245,7 +254,7 @@ def import_(
     registry: RegistryOpt = None,
 ) -> None:
     """Import an adapter archive, verifying every file."""
-    m = Registry(registry).import_(file)
+    m = _open(registry).import_(file)
     if as_json:
         typer.echo(m.to_json(), nl=False)
     else:
@@ -255,7 +264,7 @@ def import_(
 @app.command()
 def lineage(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """Show an adapter and the chain of adapters it was trained from."""
-    chain = Registry(registry).lineage(ref)
+    chain = _open(registry).lineage(ref)
     if as_json:
         _echo_json(
             [
