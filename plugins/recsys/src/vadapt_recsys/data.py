@@ -19,6 +19,7 @@ from the same held-out set. Held-out items are known to the model by text only.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -199,6 +200,14 @@ def next_item_splits(cfg: NextItemData) -> Splits:
         item_texts=texts,
         item_genres=genres,
     )
+    # the per-call arguments differ; the text and profile settings never do
+    make = functools.partial(
+        _example,
+        texts=texts,
+        genres=genres,
+        profile_genres=cfg.profile_genres,
+        history_length=cfg.history_length,
+    )
     rng_t, rng_v, rng_x = (
         _rng(cfg.seed, "train"),
         _rng(cfg.seed, "validation"),
@@ -226,48 +235,36 @@ def next_item_splits(cfg: NextItemData) -> Splits:
                 pool.sample(rng_t, everything, cfg.train_negatives) if cfg.train_negatives else []
             )
             train.append(
-                _example(
+                make(
                     user=u,
                     target=seq[t],
                     history=seq[:t],
                     seen=seq[:t],
                     negatives=negs,
                     rng=rng_t,
-                    texts=texts,
-                    genres=genres,
-                    profile_genres=cfg.profile_genres,
-                    history_length=cfg.history_length,
                     catalogue=None,
                 )
             )
         if u in val_set:
             validation.append(
-                _example(
+                make(
                     user=u,
                     target=seq[n - 2],
                     history=seq[: n - 2],
                     seen=seq[: n - 2],
                     negatives=pool.sample(rng_v, everything, _val_negatives(cfg)),
                     rng=rng_v,
-                    texts=texts,
-                    genres=genres,
-                    profile_genres=cfg.profile_genres,
-                    history_length=cfg.history_length,
                     catalogue=catalogue,
                 )
             )
         test.append(
-            _example(
+            make(
                 user=u,
                 target=seq[n - 1],
                 history=seq[: n - 1],
                 seen=seq[: n - 1],
                 negatives=pool.sample(rng_x, everything, cfg.negatives),
                 rng=rng_x,
-                texts=texts,
-                genres=genres,
-                profile_genres=cfg.profile_genres,
-                history_length=cfg.history_length,
                 catalogue=catalogue,
             )
         )
@@ -342,6 +339,14 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
         Pool(cold_val),
         Pool(cold_test),
     )
+    # the per-call arguments differ; the text and profile settings never do
+    make = functools.partial(
+        _example,
+        texts=texts,
+        genres=genres,
+        profile_genres=cfg.profile_genres,
+        history_length=cfg.history_length,
+    )
     rng_t, rng_v, rng_x = (
         _rng(cfg.seed, "train"),
         _rng(cfg.seed, "validation"),
@@ -364,17 +369,13 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
                 else []
             )
             train.append(
-                _example(
+                make(
                     user=u,
                     target=warm[t],
                     history=warm[:t],
                     seen=warm[:t],
                     negatives=negs,
                     rng=rng_t,
-                    texts=texts,
-                    genres=genres,
-                    profile_genres=cfg.profile_genres,
-                    history_length=cfg.history_length,
                     catalogue=None,
                 )
             )
@@ -387,17 +388,13 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
             if t is None:
                 continue
             held[split].append(
-                _example(
+                make(
                     user=u,
                     target=seq[t],
                     history=seq[:t],
                     seen=seq[:t],
                     negatives=held_pool.sample(r, set(seq), n_neg),
                     rng=r,
-                    texts=texts,
-                    genres=genres,
-                    profile_genres=cfg.profile_genres,
-                    history_length=cfg.history_length,
                     catalogue=cat,
                 )
             )
