@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -154,6 +154,19 @@ def _example(
     return ex
 
 
+def _builder(
+    texts: dict[str, str], genres: Mapping[str, Sequence[str]], cfg: NextItemData
+) -> Callable[..., dict[str, Any]]:
+    """`_example` with the text and profile settings, which never change within a split."""
+    return functools.partial(
+        _example,
+        texts=texts,
+        genres=genres,
+        profile_genres=cfg.profile_genres,
+        history_length=cfg.history_length,
+    )
+
+
 def _val_negatives(cfg: NextItemData) -> int:
     return cfg.validation_negatives if cfg.validation_negatives is not None else cfg.negatives
 
@@ -200,14 +213,7 @@ def next_item_splits(cfg: NextItemData) -> Splits:
         item_texts=texts,
         item_genres=genres,
     )
-    # the per-call arguments differ; the text and profile settings never do
-    make = functools.partial(
-        _example,
-        texts=texts,
-        genres=genres,
-        profile_genres=cfg.profile_genres,
-        history_length=cfg.history_length,
-    )
+    make = _builder(texts, genres, cfg)
     rng_t, rng_v, rng_x = (
         _rng(cfg.seed, "train"),
         _rng(cfg.seed, "validation"),
@@ -339,14 +345,7 @@ def cold_start_splits(cfg: ColdStartData) -> Splits:
         Pool(cold_val),
         Pool(cold_test),
     )
-    # the per-call arguments differ; the text and profile settings never do
-    make = functools.partial(
-        _example,
-        texts=texts,
-        genres=genres,
-        profile_genres=cfg.profile_genres,
-        history_length=cfg.history_length,
-    )
+    make = _builder(texts, genres, cfg)
     rng_t, rng_v, rng_x = (
         _rng(cfg.seed, "train"),
         _rng(cfg.seed, "validation"),
