@@ -146,8 +146,6 @@ def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
                 child = Registry(root)
                 k = 0
                 while True:
-                    if k == 0:
-                        os.write(w, b"s")  # about to start its first save
                     data = (
                         np.random.default_rng(trial * 100_000 + k)
                         .standard_normal(16_384)
@@ -157,6 +155,8 @@ def test_kill_9_at_random_moments_during_save(root, make_draft) -> None:
                         "adapter_model.safetensors": save({"w": data}),
                         "adapter_config.json": b'{"r": 2}',
                     }
+                    if k == 0:  # its files are made (slow just after fork): about to save
+                        os.write(w, b"s")
                     if (k + trial) % 2 == 1:  # half the trials start with an overwrite
                         child.save(
                             make_draft("victim", notes=f"t{trial}-{k}"),

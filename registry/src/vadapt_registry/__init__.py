@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from vadapt_registry.errors import (
     AdapterExists,
+    BelowBaseline,
     CorruptAdapter,
     IncompatibleBaseModel,
     InvalidConfig,
@@ -93,6 +94,7 @@ __all__ = [
     "AdapterExists",
     "AdapterSummary",
     "BackboneRef",
+    "BelowBaseline",
     "CorruptAdapter",
     "FileEntry",
     "GcReport",

@@ -1,5 +1,8 @@
 """Low-level file operations of the registry: durable writes, the lock, the fault seam.
 
+The writers' lock is `filelock.FileLock` on ``<root>/registry.lock`` (see `RegistryLock`);
+nothing of the lock is hand-written here beyond mapping its errors to RegistryBusy/NoSpace.
+
 Every write goes temp file (in ``<root>/tmp``, O_EXCL) -> ``os.write`` loop -> fsync ->
 ``os.replace`` -> fsync of the target directory. Syscalls are looked up on ``os`` at call
 time so tests can monkeypatch ``os.write``/``os.fsync``/``os.open`` to simulate a full
@@ -18,10 +21,11 @@ import os
 import secrets
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import filelock
 
 from vadapt_registry.errors import NoSpace, RegistryBusy
 
@@ -38,6 +42,8 @@ SAVE_STEPS = (
     "index_committed",
 )
 FAULT_HOOK: Callable[[str], None] | None = None
+#: Seconds between tries while another process holds the lock (filelock's default is 0.05).
+_POLL_INTERVAL = 0.005
 _NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
@@ -117,105 +123,48 @@ unlink_quiet = _unlink_quiet
 
 
 class RegistryLock:
-    """A cross-process exclusive lock on ``<root>/registry.lock`` with a timeout.
+    """The writers' exclusive lock on ``<root>/registry.lock``: `filelock.FileLock` with a timeout.
 
-    Uses ``fcntl.flock`` on POSIX (released by the kernel when a process dies, so a
-    ``kill -9`` never leaves the registry locked) and `filelock` elsewhere.
+    On POSIX `filelock` takes ``flock`` on the file, which the kernel drops when a process
+    dies, so a ``kill -9`` never leaves the registry locked; readers take no lock (SQLite
+    WAL and atomic renames keep them consistent), so no shared lock is needed. Holding is
+    re-entrant within a thread and exclusive between threads, because each thread has its
+    own hold (``thread_local=True``). A `filelock.FileLock` may not be used across
+    ``fork``, so one is made lazily per process.
     """
 
     def __init__(self, path: Path, timeout: float) -> None:
         self.path = path
-        self.timeout = timeout
-        self._local = threading.local()  # each thread holds (or waits for) its own lock
+        self.timeout = max(0.0, float(timeout))  # never wait forever; 0 tries once
+        self._pid: int | None = None
+        self._filelock: filelock.BaseFileLock | None = None
+        self._making = threading.Lock()  # threads of one process share one FileLock
 
-    @property
-    def _depth(self) -> int:
-        return getattr(self._local, "depth", 0)
-
-    @_depth.setter
-    def _depth(self, value: int) -> None:
-        self._local.depth = value
-
-    @property
-    def _fd(self) -> int | None:
-        return getattr(self._local, "fd", None)
-
-    @_fd.setter
-    def _fd(self, value: int | None) -> None:
-        self._local.fd = value
-
-    @property
-    def _fallback(self):  # type: ignore[no-untyped-def]
-        return getattr(self._local, "fallback", None)
-
-    @_fallback.setter
-    def _fallback(self, value) -> None:  # type: ignore[no-untyped-def]
-        self._local.fallback = value
+    def _lock(self) -> filelock.BaseFileLock:
+        with self._making:
+            if self._filelock is None or self._pid != os.getpid():
+                self._filelock = filelock.FileLock(
+                    self.path, timeout=self.timeout, mode=0o644, poll_interval=_POLL_INTERVAL
+                )
+                self._pid = os.getpid()
+            return self._filelock
 
     @contextmanager
     def held(self, root: Path, doing: str) -> Iterator[None]:
-        """Hold the lock; re-entrant within one thread."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._acquire(root, doing)
-        self._depth = 1
+        """Hold the lock; re-entrant within one thread. RegistryBusy after the timeout."""
+        lock = self._lock()
         try:
-            yield
-        finally:
-            self._depth = 0
-            self._release()
-
-    def _acquire(self, root: Path, doing: str) -> None:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            import filelock
-
-            self._fallback = filelock.FileLock(str(self.path))
-            try:
-                self._fallback.acquire(timeout=self.timeout)
-            except filelock.Timeout:
-                raise self._busy(root) from None
-            return
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            lock.acquire()
+        except filelock.Timeout:  # a TimeoutError, hence an OSError: catch it first
+            raise self._busy(root) from None
         except OSError as exc:
             if is_no_space(exc):
                 raise no_space(exc, root, doing) from None
             raise
-        deadline = time.monotonic() + self.timeout
-        delay = 0.002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
-                    os.close(fd)
-                    raise
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise self._busy(root)
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 0.01)
-        self._fd = fd
-
-    def _release(self) -> None:
-        if self._fallback is not None:  # pragma: no cover - Windows
-            self._fallback.release()
-            self._fallback = None
-            return
-        if self._fd is not None:
-            import fcntl
-
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _busy(self, root: Path) -> RegistryBusy:
         return RegistryBusy(

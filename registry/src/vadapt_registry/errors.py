@@ -74,6 +74,13 @@ class TrainingDiverged(VadaptError):
     exit_code = 10
 
 
+class BelowBaseline(VadaptError):
+    """A trained adapter does not beat its task's majority baseline (or declared floor);
+    it was not saved (``--allow-below-baseline`` keeps it, tagged)."""
+
+    exit_code = 11
+
+
 class InvalidName(InvalidConfig):
     """An adapter or vertical name that could escape the registry or is unusable."""
 
@@ -91,5 +98,6 @@ EXIT_CODES: dict[str, int] = {
         NoSpace,
         NotFound,
         TrainingDiverged,
+        BelowBaseline,
     )
 }

@@ -3,6 +3,25 @@
 The manifests on disk are the truth; ``index.sqlite`` (WAL) holds one row per adapter
 with its manifest JSON so that listing 10,000 adapters reads one file. It can be
 deleted at any time and rebuilt with `Registry.reindex`.
+
+The rule when the two disagree (a manifest file edited, deleted or added by hand,
+i.e. not through `Registry`):
+
+* Listing reads only the cache: `Registry.list`, `summaries` and `get` (so ``vadapt
+  registry list`` and ``show``) return what the index holds and never open manifest
+  files, so they do not see a hand edit.
+* `Registry.load` (and everything built on it: materialize, export, evaluate, predict,
+  serve) reads the manifest file and refuses it with `CorruptAdapter` (fix: reindex)
+  when its content differs from the indexed copy, so what is used is never something
+  other than what ``show`` printed. A difference caused by a save of that version in
+  flight is settled under the writers' lock first and is not refused.
+* `Registry.verify` reports every disagreement as one finding naming the ref and the
+  fix: a row whose manifest file is gone, a manifest file the index does not list,
+  and a manifest file whose content differs from its row (naming the fields).
+* `Registry.reindex` rebuilds the cache from the manifest files, so afterwards list,
+  show and load agree with the files again. Saves and removals keep the index in step
+  themselves (crash recovery replays their journal), so only edits made behind the
+  registry's back need it.
 """
 
 from __future__ import annotations

@@ -39,9 +39,7 @@ class _Strict(BaseModel):
 
 
 class MethodSpec(_Strict):
-    name: str = Field(
-        description="adaptation method: full, freeze, lora, ia3, prompt-tuning, bitfit, bottleneck"
-    )
+    name: str = Field(description="adaptation method name, as registered (see `vadapt methods`)")
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="the method's own config (e.g. LoRA r, alpha, target modules)",
@@ -110,6 +108,11 @@ class ManifestDraft(_Strict):
     baselines: dict[str, dict[str, float | None]] = Field(
         default_factory=dict, description="baseline -> metric -> value"
     )
+    context: dict[str, Any] = Field(
+        default_factory=dict,
+        description="state the task's plugin learnt on validation (e.g. an out-of-scope "
+        "threshold), namespaced by plugin; reused by evaluate/predict/serve",
+    )
     data_fingerprint: str | None = Field(default=None, description="sha256 over the training data")
     plugins: dict[str, str] = Field(
         default_factory=dict, description="plugin distribution -> version"
@@ -149,7 +152,7 @@ class ManifestDraft(_Strict):
             raise ValueError("parent must be 'name@version'")
         return format_ref(name, version)
 
-    @field_validator("training", "method")
+    @field_validator("training", "context", "method")
     @classmethod
     def _plain_json(cls, v: Any, info: Any) -> Any:
         _check_json(v.config if isinstance(v, MethodSpec) else v, info.field_name)

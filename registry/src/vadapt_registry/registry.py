@@ -124,6 +124,7 @@ class Registry:
         self.root = Path(root).expanduser() if root is not None else default_root()
         self.lock_timeout = float(lock_timeout)
         self._lock = _fs.RegistryLock(self.root / "registry.lock", self.lock_timeout)
+        self._probe = _fs.RegistryLock(self.root / "registry.lock", 0.0)  # one try, for recovery
 
     # ---- paths -------------------------------------------------------------------------
     @property
@@ -211,9 +212,8 @@ class Registry:
                 return
         except OSError:
             return
-        probe = _fs.RegistryLock(self.root / "registry.lock", 0.0)
         try:
-            with probe.held(self.root, "recovering"):
+            with self._probe.held(self.root, "recovering"):
                 self._recover()
         except (RegistryBusy, NoSpace, sqlite3.Error):
             pass  # a live writer owns the journal, or we cannot write: read as is
@@ -361,9 +361,40 @@ class Registry:
             ) from None
         return Manifest.from_json(text, source=f"adapter {m.ref} manifest"), path
 
+    def _checked_manifest(self, ref: str) -> Manifest:
+        """The manifest file of ``ref``, refused if it differs from the indexed copy.
+
+        `get`/`list`/`show` serve the index; what `load` uses must be the same adapter, so
+        a manifest file edited behind the index's back is drift (`CorruptAdapter`, fix:
+        reindex) rather than a second truth. A difference can also be a save of this very
+        version in flight (manifest renamed, index not yet committed): it is settled under
+        the writers' lock before anything is refused.
+        """
+        indexed = self.get(ref)
+        m, _ = self._read_manifest_file(indexed)
+        if m == indexed:
+            return m
+        try:
+            with self._locked(f"checking {indexed.ref}"):
+                self._recover()
+                indexed = self.get(indexed.ref)
+                m, _ = self._read_manifest_file(indexed)
+        except (NoSpace, sqlite3.Error):
+            pass  # read-only: no writer can be in flight, the difference is real
+        if m == indexed:
+            return m
+        from vadapt_registry.verify import REINDEX_FIX, drift_message, drifted_fields
+
+        fields = drifted_fields(indexed.to_json(), m.to_json()) or ["content"]
+        raise CorruptAdapter(f"adapter {m.ref}: {drift_message(fields)}", fix=REINDEX_FIX)
+
     def load(self, ref: str) -> LoadedAdapter:
-        """Read and verify every file of an adapter (hashes, sizes, safetensors, finite)."""
-        m, _ = self._read_manifest_file(self.get(ref))
+        """Read and verify every file of an adapter (hashes, sizes, safetensors, finite).
+
+        The manifest is read from its file and must match the index copy that `get` and
+        `list` return (see `_checked_manifest`).
+        """
+        m = self._checked_manifest(ref)
         files: dict[str, bytes] = {}
         paths: dict[str, Path] = {}
         for fname, entry in sorted(m.files.items()):

@@ -1,4 +1,11 @@
-"""`verify` and `gc`: check everything stored, and collect what nothing references."""
+"""`verify` and `gc`: check everything stored, and collect what nothing references.
+
+`verify` checks each manifest file, each blob it names, and that the index (the cache
+that `list`/`show` read, see `vadapt_registry.index`) holds exactly the manifest files:
+a row whose manifest file is gone, a manifest file the index does not list, and a
+manifest file whose content differs from its indexed copy (a hand edit) are each one
+finding naming the ref and the fix, `vadapt registry reindex`.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +46,7 @@ def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:
         paths = reg._manifest_files()
     checked: dict[str, str | None] = {}  # sha256 -> problem (None = fine)
     on_disk: dict[tuple[str, str], str] = {}
+    unreadable: set[tuple[str, str]] = set()  # reported already; not "gone" from the index
     for path in paths:
         rel = path.relative_to(reg.root).as_posix()
         label = f"{path.parent.name}@{path.stem}"
@@ -46,10 +54,13 @@ def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:
             text = path.read_text(encoding="utf-8")
             m = Manifest.from_json(text, source=rel)
         except FileNotFoundError:
-            problems.append(VerifyProblem(label, None, f"manifest {rel} is missing"))
+            problems.append(
+                VerifyProblem(label, None, f"manifest {rel} is missing — fix: {_REINDEX}")
+            )
             continue
         except (OSError, CorruptAdapter) as exc:
             problems.append(VerifyProblem(label, None, str(exc)))
+            unreadable.add((path.parent.name, path.stem))
             continue
         if (m.vertical, m.name, str(m.version)) != (
             path.parent.parent.name,
@@ -65,7 +76,7 @@ def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:
                 checked[entry.sha256] = _check_blob(reg, entry.sha256, entry.size, fname)
             if checked[entry.sha256]:
                 problems.append(VerifyProblem(m.ref, fname, checked[entry.sha256]))
-    problems.extend(_check_index(reg, ref, on_disk, VerifyProblem))
+    problems.extend(_check_index(reg, ref, on_disk, unreadable, VerifyProblem))
     return problems
 
 
@@ -88,7 +99,43 @@ def _check_blob(reg: Registry, sha256: str, size: int, fname: str) -> str | None
     return None
 
 
-def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: type) -> list:
+#: The fix for every index finding: the manifest files are the truth, the index follows.
+REINDEX_FIX = "run `vadapt registry reindex`"
+_REINDEX = REINDEX_FIX
+
+
+def drifted_fields(indexed: str, on_disk: str) -> list[str] | None:
+    """Top-level manifest fields whose values differ between two manifest texts.
+
+    ``None`` when they hold the same content (formatting aside); ``["<unparsable>"]``
+    when one is not a JSON object.
+    """
+    if indexed == on_disk:
+        return None
+    try:
+        a, b = json.loads(indexed), json.loads(on_disk)
+    except ValueError:
+        return ["<unparsable>"]
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return ["<unparsable>"]
+    fields = sorted(k for k in set(a) | set(b) if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+    return fields or None
+
+
+_ABSENT = object()
+
+
+def drift_message(fields: list[str]) -> str:
+    """The finding for a manifest file whose content differs from its indexed copy."""
+    return (
+        f"manifest file was edited after it was indexed ({', '.join(fields)} differ): "
+        "list/show serve the old index copy and load refuses it"
+    )
+
+
+def _check_index(
+    reg: Registry, ref: str | None, on_disk: dict, unreadable: set, VerifyProblem: type
+) -> list:
     if not reg.index_path.exists():
         return []
     try:
@@ -97,29 +144,45 @@ def _check_index(reg: Registry, ref: str | None, on_disk: dict, VerifyProblem: t
             if ref is not None:
                 name, _ = parse_ref(ref)
                 rows = conn.execute(
-                    "SELECT name, version, manifest_json FROM adapters WHERE name=?", (name,)
+                    "SELECT name, version, manifest_json, manifest_path FROM adapters WHERE name=?",
+                    (name,),
                 ).fetchall()
                 rows = [r for r in rows if (r[0], r[1]) in on_disk]
             else:
-                rows = conn.execute("SELECT name, version, manifest_json FROM adapters").fetchall()
+                rows = conn.execute(
+                    "SELECT name, version, manifest_json, manifest_path FROM adapters"
+                ).fetchall()
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return [VerifyProblem("index", None, f"index.sqlite is unreadable ({exc}); run reindex")]
+        return [
+            VerifyProblem("index", None, f"index.sqlite is unreadable ({exc}) — fix: {_REINDEX}")
+        ]
     out = []
-    indexed = {(n, v): j for n, v, j in rows}
+    indexed = {(n, v): (j, p) for n, v, j, p in rows}
     for key in sorted(set(indexed) | set(on_disk)):
         r = f"{key[0]}@{key[1]}"
+        if key in unreadable and key not in on_disk:
+            continue  # its manifest file is damaged: reported above
         if key not in on_disk:
             out.append(
-                VerifyProblem(r, None, "listed in the index but its manifest is gone; run reindex")
+                VerifyProblem(
+                    r,
+                    None,
+                    f"listed in the index but its manifest file {indexed[key][1]} is gone "
+                    f"— fix: {_REINDEX}",
+                )
             )
         elif key not in indexed:
-            out.append(VerifyProblem(r, None, "manifest is not in the index; run reindex"))
-        elif indexed[key] != on_disk[key]:
             out.append(
-                VerifyProblem(r, None, "index copy differs from the manifest on disk; run reindex")
+                VerifyProblem(
+                    r,
+                    None,
+                    f"manifest file is not in the index (list/show miss it) — fix: {_REINDEX}",
+                )
             )
+        elif (fields := drifted_fields(indexed[key][0], on_disk[key])) is not None:
+            out.append(VerifyProblem(r, None, f"{drift_message(fields)} — fix: {_REINDEX}"))
     return out
 
 
