@@ -163,3 +163,39 @@ def test_help_lists_every_command() -> None:
     res = run("--help")
     for cmd in ("list", "show", "verify", "rm", "gc", "reindex", "export", "import", "lineage"):
         assert cmd in res.output
+
+
+def test_hand_edited_manifest_verify_flags_reindex_then_list_and_show_agree(root: Path) -> None:
+    reg = Registry(root)
+    m = reg.get("triage")
+    path = reg.manifest_path(m.vertical, m.name, m.version)
+    raw = json.loads(path.read_text())
+    raw["task"] = "medical/triage-v2"
+    raw["metrics"]["validation"]["accuracy"] = 0.5
+    path.write_text(json.dumps(raw, sort_keys=True, indent=2) + "\n")
+
+    def listed() -> dict:
+        rows = json.loads(run("list", "--json", "--registry", str(root)).output)
+        return {r["ref"]: r for r in rows}
+
+    def shown() -> dict:
+        return json.loads(run("show", "triage@1", "--json", "--registry", str(root)).output)
+
+    # the index is a cache: until reindex, list and show agree on the indexed copy ...
+    assert listed()["triage@1"]["task"] == shown()["task"] == "medical/intent"
+    # ... and verify names the drift and the fix, one line per ref
+    res = run("verify", "--registry", str(root))
+    assert isinstance(res.exception, CorruptAdapter) and res.exception.exit_code == 4
+    fails = [line for line in res.output.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 1 and fails[0].startswith("FAIL triage@1: ")
+    assert "metrics, task" in fails[0] and "vadapt registry reindex" in fails[0]
+    with pytest.raises(CorruptAdapter, match="reindex"):
+        reg.load("triage@1")  # what would be used never differs from what show printed
+
+    res = run("reindex", "--registry", str(root))
+    assert res.exit_code == 0 and "indexed 3" in res.output
+    assert run("verify", "--registry", str(root)).exit_code == 0
+    row, man = listed()["triage@1"], shown()
+    assert row["task"] == man["task"] == "medical/triage-v2"
+    assert man["metrics"]["validation"]["accuracy"] == 0.5
+    assert reg.load("triage@1").manifest.model_dump(mode="json") == man

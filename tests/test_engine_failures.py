@@ -155,7 +155,7 @@ def test_registry_problems_are_caught_before_training(fx):
 
     def cfg(**output):
         c = base_config(epochs=1, max_steps=1)
-        c["output"] = output
+        c["output"].update(output)
         return c
 
     with pytest.raises(InvalidConfig, match="adapter name"):
@@ -167,7 +167,7 @@ def test_registry_problems_are_caught_before_training(fx):
     with pytest.raises(AdapterExists, match="shared@7"):
         adapt(cfg(name="shared", version=7), progress=False)
     other = base_config("fx/reg", epochs=1, max_steps=1)
-    other["output"] = {"name": "shared"}
+    other["output"].update({"name": "shared"})
     with pytest.raises(InvalidConfig, match="already holds adapters of task 'fx/text'"):
         adapt(other, progress=False)
     child = adapt(cfg(name="shared", parent="shared@7"), progress=False)

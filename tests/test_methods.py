@@ -50,7 +50,7 @@ def test_text_method_trains_saves_and_reloads_identically(fx, method):
 @pytest.mark.parametrize("method", IMAGE_METHODS)
 def test_image_method_trains_saves_and_reloads_identically(fx, method):
     cfg = base_config("fx/image", epochs=1, max_steps=3, image_size=16, lr=1e-2)
-    cfg["method"] = {"name": method, "layers": 1}
+    cfg["method"] = {"name": method, **({"layers": 1} if method == "freeze" else {})}
     if method == "bottleneck":
         cfg["method"]["target_modules"] = ["blocks.0", "blocks.1"]
     res = adapt(cfg, progress=False)

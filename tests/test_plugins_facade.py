@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vadapt import InvalidConfig, NotFound, PluginError, Splits, TaskSpec, hookimpl
+from vadapt import InvalidConfig, NotFound, PluginError, Splits, TaskSpec, global_hookimpl, hookimpl
+from vadapt.kit import RunContext
 from vadapt.hooks import Hooks
 from vadapt.plugins import create_host
 
@@ -21,14 +22,10 @@ class Legal:
 
     @hookimpl
     def load_data(self, task):  # a subset of the spec's arguments is enough
-        if task.vertical != "legal":
-            return None
         return Splits(train=ROWS[:4], validation=ROWS[4:5], test=ROWS[5:])
 
     @hookimpl
     def evaluate(self, task, predictions, references):
-        if task.vertical != "legal":
-            return None
         return {"legal.top1": np.float32((predictions.argmax(1) == references).mean())}
 
     @hookimpl
@@ -56,7 +53,7 @@ def test_facade_calls_hooks_with_the_arguments_they_ask_for():
 
 def test_augment_is_chained_in_calling_order():
     class Upper:
-        @hookimpl(tryfirst=True)
+        @global_hookimpl(tryfirst=True)
         def augment(self, examples):
             return [{**ex, "text": ex["text"].upper()} for ex in examples]
 
@@ -67,7 +64,7 @@ def test_augment_is_chained_in_calling_order():
 
 def test_augment_changing_the_number_of_examples_names_the_plugin():
     class Dropper:
-        @hookimpl
+        @global_hookimpl
         def augment(self, examples):
             return examples[1:]
 
@@ -83,7 +80,7 @@ def test_augment_changing_the_number_of_examples_names_the_plugin():
 )
 def test_evaluate_with_a_wrong_value_names_plugin_and_hook(returned, shown):
     class Bad:
-        @hookimpl
+        @global_hookimpl
         def evaluate(self):
             return returned
 
@@ -95,7 +92,7 @@ def test_evaluate_with_a_wrong_value_names_plugin_and_hook(returned, shown):
 
 def test_one_metric_key_from_two_plugins_names_both():
     class Echo:
-        @hookimpl
+        @global_hookimpl
         def evaluate(self):
             return {"legal.top1": 1.0}
 
@@ -108,13 +105,13 @@ def test_one_metric_key_from_two_plugins_names_both():
 
 def test_baselines_must_be_name_to_metric_floats():
     class Base:
-        @hookimpl
+        @global_hookimpl
         def baselines(self, splits, encode):
             assert encode(["x"]).shape == (1, 2)
             return {"majority": {"accuracy": np.float64(0.5)}}
 
     class Bad:
-        @hookimpl
+        @global_hookimpl
         def baselines(self):
             return {"majority-2": 0.5}
 
@@ -130,10 +127,18 @@ def test_baselines_must_be_name_to_metric_floats():
 def test_exceptions_are_wrapped_but_vadapt_errors_pass_through():
     class Crashes:
         @hookimpl
+        def register_tasks(self):
+            return [TASK]
+
+        @hookimpl
         def load_data(self, config):
             return config.missing_attribute
 
     class Validates:
+        @hookimpl
+        def register_tasks(self):
+            return [TASK]
+
         @hookimpl
         def load_data(self):
             raise InvalidConfig("data.path 'x.csv' does not exist", fix="point it at a file")
@@ -165,3 +170,96 @@ def test_optional_hooks_are_not_misspellings():
 
     host = create_host(load_entrypoints=False, defaults=False)
     assert host.register(Optional(), "optional").status == "ok"
+
+
+class Stranger:
+    """Implements task hooks without @global_hookimpl and owns no task."""
+
+    calls: list[str] = []
+
+    @hookimpl
+    def load_data(self, task):
+        Stranger.calls.append("load_data")
+        return Splits(train=[], validation=[], test=[])
+
+    @hookimpl
+    def evaluate(self):
+        Stranger.calls.append("evaluate")
+        return {"stranger.x": 1.0}
+
+    @hookimpl
+    def augment(self, examples):
+        Stranger.calls.append("augment")
+        return examples
+
+
+def test_task_hooks_reach_only_the_owner_and_global_implementations():
+    Stranger.calls.clear()
+    hooks = facade(("legal", Legal()), ("stranger", Stranger()))
+    assert hooks.load_data(TASK, TASK.data_model()).sizes()["train"] == 4
+    metrics = hooks.evaluate(TASK, np.eye(2), np.array([0, 1]), ROWS[:2], TASK.labels, "test")
+    assert metrics == {"legal.top1": 1.0}
+    hooks.augment(TASK, ROWS[:2], np.random.default_rng(0), None)
+    assert Stranger.calls == []  # never asked about a task it does not own
+
+
+def test_a_global_implementation_serves_every_plugins_task():
+    class Everywhere:
+        @global_hookimpl
+        def evaluate(self, task):
+            return {"everywhere.seen": float(task.id == "legal/clause")}
+
+    hooks = facade(("legal", Legal()), ("everywhere", Everywhere()))
+    metrics = hooks.evaluate(TASK, np.eye(2), np.array([0, 1]), ROWS[:2], TASK.labels, "test")
+    assert metrics == {"legal.top1": 1.0, "everywhere.seen": 1.0}
+
+
+def test_load_data_cannot_be_global():
+    with pytest.raises(TypeError, match="load_data cannot be a global hookimpl"):
+
+        @global_hookimpl
+        def load_data(task):  # pragma: no cover - refused at decoration
+            return None
+
+
+@pytest.mark.parametrize("style", ["wrapper", "hookwrapper"])
+def test_hook_wrappers_are_refused_at_registration_not_dropped(style):
+    class Wraps:
+        @hookimpl(**{style: True})
+        def evaluate(self):
+            return (yield)
+
+    host = create_host(load_entrypoints=False, defaults=False)
+    rec = host.register(Wraps(), "wraps")
+    assert rec.status == "broken"
+    assert "declares hook wrapper(s) evaluate" in rec.error
+    assert host.pm.get_plugin("wraps") is None
+
+
+def test_run_context_is_scoped_per_plugin_and_learnt_only_on_validation():
+    class Learns:
+        @hookimpl
+        def register_tasks(self):
+            return [TASK]
+
+        @hookimpl
+        def evaluate(self, split, context):
+            if split == "validation":
+                context.remember("t", 0.25)
+            return {"learns.t": context.recall("t", -1.0)}
+
+    class Peeks:
+        @global_hookimpl
+        def evaluate(self, context):
+            context.remember("t", 9.0)  # its own namespace: never the owner's value
+            return {"peeks.t": context.recall("t", -1.0)}
+
+    hooks = facade(("learns", Learns()), ("peeks", Peeks()))
+    ctx = RunContext("validation")
+    args = (TASK, np.eye(2), np.array([0, 1]), ROWS[:2], TASK.labels)
+    assert hooks.evaluate(*args, "validation", ctx) == {"learns.t": 0.25, "peeks.t": 9.0}
+    test_ctx = ctx.for_test()
+    assert test_ctx.state == {"learns": {"t": 0.25}, "peeks": {"t": 9.0}}
+    test_ctx.scoped("learns").remember("t", 1.0)  # no learning on test: ignored
+    assert hooks.evaluate(*args, "test", test_ctx)["learns.t"] == 0.25
+    assert RunContext.stored(test_ctx.state).fitted and not RunContext("test").fitted

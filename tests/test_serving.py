@@ -71,7 +71,7 @@ def served(tiny_bert_dir, tmp_path_factory):
             )
             cfg["method"] = dict(method)
             cfg["data"] = {"n_train": 8, "n_eval": 4}
-            cfg["output"] = {"name": name}
+            cfg["output"].update({"name": name})
             res = adapt(cfg, progress=False)
             refs[name] = res.ref
             expected[name] = predict(res.ref, images if image else texts)

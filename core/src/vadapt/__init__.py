@@ -10,6 +10,7 @@ imports torch or peft (the CLI's listings rely on it).
 
 from vadapt_registry.errors import (
     AdapterExists,
+    BelowBaseline,
     CorruptAdapter,
     IncompatibleBaseModel,
     InvalidConfig,
@@ -21,7 +22,7 @@ from vadapt_registry.errors import (
     VadaptError,
 )
 
-from vadapt.hookspecs import hookimpl
+from vadapt.hookspecs import global_hookimpl, hookimpl
 from vadapt.types import (
     BackboneInfo,
     BackboneSpec,
@@ -40,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdapterExists",
+    "BelowBaseline",
     "BackboneInfo",
     "BackboneSpec",
     "Baselines",
@@ -61,5 +63,6 @@ __all__ = [
     "TrainingDiverged",
     "VadaptError",
     "__version__",
+    "global_hookimpl",
     "hookimpl",
 ]

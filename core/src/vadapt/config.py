@@ -6,6 +6,16 @@ type of the field it lands on. Every section forbids unknown keys and rejects Na
 so a typo or an impossible value fails with its field path before any model loads.
 :func:`resolve` then checks what needs the plugins (task, backbone, method on this
 modality, the task's ``data:`` section) — still without importing torch.
+
+``method`` is a union of the registered methods' configs, discriminated by ``name``
+(default ``lora``). Plugins register methods at run time, after this class is built,
+so the union is not frozen into the field's type: a ``mode="before"`` validator looks
+the named method up in ``vadapt.methods.registry`` and validates the section with that
+method's own config class (``vadapt.methods.options.method_config``). The field is
+typed as the common base ``MethodConfig`` (serialised as the concrete class), errors
+keep their paths (``method.r``), an unknown name lists the known methods, and an option
+the method does not have is an error naming it. ``--set method.<option>`` coerces by
+the field of the method the data names.
 """
 
 from __future__ import annotations
@@ -17,41 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 from vadapt_registry.errors import InvalidConfig, NotFound
 
+from vadapt.methods.options import MethodConfig, method_config
+from vadapt.methods.registry import DEFAULT_METHOD, get_method
 from vadapt.types import BackboneSpec, TaskSpec
-
-MethodName = Literal["full", "freeze", "lora", "ia3", "prompt-tuning", "bitfit", "bottleneck"]
-METHOD_NAMES: tuple[str, ...] = typing.get_args(MethodName)
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
-
-
-class MethodConfig(_Section):
-    """How the backbone is adapted. Options a method does not use are ignored by it."""
-
-    name: MethodName = Field("lora", description="adaptation method")
-    r: int = Field(8, ge=1, le=1024, description="LoRA rank")
-    alpha: float = Field(16.0, gt=0, description="LoRA scaling alpha")
-    dropout: float = Field(0.0, ge=0, lt=1, description="dropout inside LoRA / bottleneck adapters")
-    target_modules: list[str] | None = Field(
-        None,
-        description="module names to adapt (lora, ia3, bottleneck); "
-        "None = per-architecture default",
-    )
-    layers: int = Field(2, ge=1, description="freeze: number of top layers trained")
-    num_virtual_tokens: int = Field(16, ge=1, le=512, description="prompt-tuning: virtual tokens")
-    reduction: int = Field(16, ge=1, description="bottleneck: hidden size / adapter width")
-
-    @field_validator("target_modules")
-    @classmethod
-    def _non_empty(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None and (not v or any(not m.strip() for m in v)):
-            raise ValueError("target_modules must be a non-empty list of module names")
-        return v
 
 
 class TrainConfig(_Section):
@@ -137,6 +122,11 @@ class OutputConfig(_Section):
         None, description="registry root; None = $VADAPT_HOME or user data dir"
     )
     save: bool = Field(True, description="commit the result to the registry")
+    allow_below_baseline: bool = Field(
+        False,
+        description="save an adapter whose headline metric does not beat the majority "
+        "baseline (or the task's floor), tagged 'below-baseline'; default: refuse, exit 11",
+    )
 
 
 class AdaptConfig(_Section):
@@ -146,12 +136,20 @@ class AdaptConfig(_Section):
     backbone: str | None = Field(
         None, description="backbone name or local HF dir; None = task default"
     )
-    method: MethodConfig = Field(default_factory=MethodConfig)  # type: ignore[arg-type]
+    method: SerializeAsAny[MethodConfig] = Field(
+        default_factory=lambda: get_method(DEFAULT_METHOD).config(),
+        description="the adaptation method and its options (`vadapt methods`)",
+    )
     train: TrainConfig = Field(default_factory=TrainConfig)  # type: ignore[arg-type]
     data: dict[str, Any] = Field(default_factory=dict, description="the task's data section")
     augment: AugmentConfig = Field(default_factory=AugmentConfig)  # type: ignore[arg-type]
     adversarial: AdversarialConfig = Field(default_factory=AdversarialConfig)  # type: ignore[arg-type]
     output: OutputConfig = Field(default_factory=OutputConfig)  # type: ignore[arg-type]
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method_by_name(cls, value: Any) -> Any:
+        return method_config(value, DEFAULT_METHOD)
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -233,23 +231,45 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _field_annotation(path: list[str]) -> Any:
-    """The annotation of the field a dotted path lands on (None inside free-form dicts)."""
+def _section_model(model: Any, node: Any, path: list[str]) -> Any:
+    """The model a section is validated with: for ``method``, the named method's config."""
+    if model is not MethodConfig:
+        return model
+    name = node.get("name", DEFAULT_METHOD) if isinstance(node, dict) else DEFAULT_METHOD
+    try:
+        return get_method(str(name)).config
+    except NotFound as exc:
+        raise InvalidConfig(f"--set {'.'.join(path)}: {exc.message}", fix=exc.fix) from None
+
+
+def _section_label(model: Any) -> str:
+    if model is AdaptConfig:
+        return "top level"
+    if issubclass(model, MethodConfig):
+        return f"method {model.model_fields['name'].default!r}"
+    return str(model.__name__)
+
+
+def _field_annotation(path: list[str], data: dict[str, Any] | None = None) -> Any:
+    """The annotation of the field a dotted path lands on (None inside free-form dicts);
+    ``data`` (the raw config so far) says which method's options ``method.*`` names."""
     model: Any = AdaptConfig
+    node: Any = data or {}
     ann: Any = None
     for part in path:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None  # inside a dict section (data, options)
+        model = _section_model(model, node, path)
         fields = model.model_fields
         if part not in fields:
             raise InvalidConfig(
-                f"--set {'.'.join(path)}: unknown key {part!r} in "
-                f"{'top level' if model is AdaptConfig else model.__name__}; "
+                f"--set {'.'.join(path)}: unknown key {part!r} in {_section_label(model)}; "
                 f"known: {', '.join(fields)}",
                 fix="check the spelling (`vadapt adapt TASK --dry-run` lists the resolved keys)",
             )
         ann = fields[part].annotation
         model = ann
+        node = node.get(part) if isinstance(node, dict) else None
     return ann
 
 
@@ -290,7 +310,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         path = [p for p in key.strip().split(".")]
         if not all(path):
             raise InvalidConfig(f"--set {item!r}: empty key segment")
-        value = _coerce(raw, _field_annotation(path))
+        value = _coerce(raw, _field_annotation(path, out))
         node = out
         for part in path[:-1]:
             if not isinstance(node.get(part), dict):
@@ -340,12 +360,16 @@ def resolve(config: AdaptConfig | dict[str, Any], hooks: Any = None) -> Resolved
     from vadapt.hooks import hooks as default_hooks
     from vadapt.methods import check_method
 
-    cfg = build_config(config)
     h = hooks or default_hooks()
+    h.methods()  # this host's plugin methods join the registry before validation
+    cfg = build_config(config)
     try:
         task = h.task(cfg.task)
     except NotFound as exc:
         raise InvalidConfig(f"config field task: {exc.message}", fix=exc.fix) from None
+    from vadapt.defaults import with_task_defaults
+
+    cfg = with_task_defaults(cfg, task)  # the task's recipe under what the user set
     backbone_ref = cfg.backbone or task.default_backbone
     backbone = resolve_backbone(backbone_ref, h, field="backbone")
     check_method(cfg.method, task, backbone)
@@ -381,16 +405,16 @@ def _str_fields(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-DEFAULT_LR: dict[str, float] = {
-    "full": 5e-5,
-    "freeze": 2e-4,
-    "lora": 2e-3,
-    "ia3": 5e-3,
-    "prompt-tuning": 3e-2,
-    "bitfit": 2e-3,
-    "bottleneck": 1e-3,
-}
-
-
 def effective_lr(cfg: AdaptConfig) -> float:
-    return cfg.train.lr if cfg.train.lr is not None else DEFAULT_LR[cfg.method.name]
+    return cfg.train.lr if cfg.train.lr is not None else get_method(cfg.method.name).default_lr
+
+
+def __getattr__(name: str) -> Any:
+    """``METHOD_NAMES`` and ``DEFAULT_LR``, derived from the method registry."""
+    from vadapt.methods.registry import methods
+
+    if name == "METHOD_NAMES":
+        return tuple(methods())
+    if name == "DEFAULT_LR":
+        return {n: m.default_lr for n, m in methods().items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

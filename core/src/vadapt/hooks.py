@@ -16,8 +16,11 @@ from typing import Any
 import pluggy
 from vadapt_registry.errors import NotFound, PluginError, VadaptError
 
+from vadapt.hookspecs import GLOBAL_ATTR
+from vadapt.kit.context import RunContext
+from vadapt.kit.predictions import Predictions
 from vadapt.plugins import PluginHost, get_host
-from vadapt.types import BackboneInfo, BackboneSpec, Baselines, Example, Metrics, Splits, TaskSpec
+from vadapt.types import BackboneInfo, BackboneSpec, Example, Metrics, Splits, TaskSpec
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,21 @@ class Owned:
     value: Any
 
 
-def _impls(host: PluginHost, hook: str) -> Iterator[pluggy.HookImpl]:
-    """Implementations in calling order (tryfirst first, trylast last), wrappers skipped."""
+def _impls(host: PluginHost, hook: str, owner: str | None = None) -> Iterator[pluggy.HookImpl]:
+    """Implementations in calling order (tryfirst first, trylast last).
+
+    With ``owner`` (task-scoped hooks): only the owning plugin's implementation and
+    those marked :func:`vadapt.global_hookimpl`. Wrappers never get here: the host
+    refuses them at registration.
+    """
     caller = getattr(host.pm.hook, hook)
     for impl in reversed(caller.get_hookimpls()):
-        if not (impl.hookwrapper or impl.wrapper):
+        if owner is None or impl.plugin_name == owner or _is_global(impl):
             yield impl
+
+
+def _is_global(impl: pluggy.HookImpl) -> bool:
+    return bool(getattr(impl.function, GLOBAL_ATTR, False))
 
 
 def _call(host: PluginHost, impl: pluggy.HookImpl, hook: str, kwargs: dict[str, Any]) -> Any:
@@ -182,9 +194,36 @@ class Hooks:
             )
         return owned[name].value
 
+    def methods(self) -> dict[str, Any]:
+        """Every adaptation method (``vadapt.methods.Method`` by name): the built-ins and
+        the plugins' ``register_methods``, which are registered into
+        ``vadapt.methods.registry`` here so configs naming them validate."""
+        from vadapt.methods.registry import Method, methods, register_method
+
+        owned = _collect(self.host, "register_methods", Method, lambda m: m.name)
+        for o in owned.values():
+            try:
+                register_method(o.value, owner=o.plugin)
+            except ValueError as exc:
+                raise PluginError(
+                    f"plugin {self.host.describe(o.plugin)} hook 'register_methods': {exc}",
+                    fix=f"rename the plugin's method, or disable it (VADAPT_DISABLE_PLUGINS="
+                    f"{o.plugin})",
+                ) from None
+        return methods()
+
     # -- firstresult hooks ----------------------------------------------------------
+    def _owner(self, task: TaskSpec) -> str:
+        """The plugin that registered ``task`` ('' for a task no plugin registered:
+        then only global implementations are called)."""
+        owned = self.owned_tasks().get(task.id)
+        return owned.plugin if owned is not None else ""
+
+    def _task_impls(self, hook: str, task: TaskSpec) -> list[pluggy.HookImpl]:
+        return list(_impls(self.host, hook, owner=self._owner(task)))
+
     def _first(self, hook: str, kwargs: dict[str, Any]) -> tuple[str, Any] | None:
-        for impl in _impls(self.host, hook):
+        for impl in self._task_impls(hook, kwargs["task"]):
             result = _call(self.host, impl, hook, kwargs)
             if result is not None:
                 return impl.plugin_name, result
@@ -193,8 +232,10 @@ class Hooks:
     def load_data(self, task: TaskSpec, config: Any) -> Splits:
         found = self._first("load_data", {"task": task, "config": config})
         if found is None:
+            owner = self._owner(task)
             raise PluginError(
-                f"no plugin returned data for task {task.id!r} (hook 'load_data')",
+                f"no plugin returned data for task {task.id!r} (hook 'load_data'; "
+                f"owner: {self.host.describe(owner) if owner else 'none registered it'})",
                 fix=f"the plugin that registers {task.id!r} must implement load_data for it",
             )
         plugin, splits = found
@@ -249,7 +290,7 @@ class Hooks:
         self, task: TaskSpec, examples: list[Example], rng: Any, config: Any
     ) -> list[Example]:
         current = examples
-        for impl in _impls(self.host, "augment"):
+        for impl in self._task_impls("augment", task):
             out = _call(
                 self.host,
                 impl,
@@ -274,9 +315,17 @@ class Hooks:
     def _merged(
         self, hook: str, kwargs: dict[str, Any], expected: str, check: Callable[[Any, Any], bool]
     ) -> dict[str, Any]:
+        """Owner's and global implementations' dicts merged; a key from two is an error.
+
+        A ``context`` argument reaches each implementation scoped to its plugin, so
+        plugins never read or overwrite each other's learnt state.
+        """
         merged: dict[str, Any] = {}
         owners: dict[str, str] = {}
-        for impl in _impls(self.host, hook):
+        context = kwargs.get("context")
+        for impl in self._task_impls(hook, kwargs["task"]):
+            if context is not None:
+                kwargs = {**kwargs, "context": context.scoped(impl.plugin_name)}
             out = _call(self.host, impl, hook, kwargs)
             if out is None:
                 continue
@@ -304,6 +353,7 @@ class Hooks:
         examples: Sequence[Example],
         labels: Sequence[str],
         split: str,
+        context: RunContext | None = None,
     ) -> Metrics:
         kwargs = {
             "task": task,
@@ -312,6 +362,7 @@ class Hooks:
             "examples": examples,
             "labels": tuple(labels),
             "split": split,
+            "context": context if context is not None else RunContext(split),
         }
         merged = self._merged("evaluate", kwargs, "a dict {'<plugin>.<metric>': float}", _metric)
         return {key: float(value) for key, value in merged.items()}
@@ -322,19 +373,37 @@ class Hooks:
         splits: Splits,
         labels: Sequence[str],
         encode: Callable[[Sequence[str]], Any],
-    ) -> Baselines:
-        kwargs = {"task": task, "splits": splits, "labels": tuple(labels), "encode": encode}
+        context: RunContext | None = None,
+    ) -> dict[str, Predictions | dict[str, float]]:
+        """Each plugin baseline: :class:`vadapt.kit.Predictions` for the core to score,
+        or a finished ``{metric: float}`` dict."""
+        kwargs = {
+            "task": task,
+            "splits": splits,
+            "labels": tuple(labels),
+            "encode": encode,
+            "context": context if context is not None else RunContext("test"),
+        }
         merged = self._merged(
             "baselines",
             kwargs,
-            "a dict {baseline name: {metric: float}}",
-            lambda name, metrics: (
-                isinstance(name, str)
-                and isinstance(metrics, dict)
-                and all(_metric(k, v) for k, v in metrics.items())
-            ),
+            "a dict {baseline name: vadapt.kit.Predictions or {metric: float}}",
+            _baseline_entry,
         )
-        return {name: {k: float(v) for k, v in m.items()} for name, m in merged.items()}
+        return {
+            name: value
+            if isinstance(value, Predictions)
+            else {k: float(v) for k, v in value.items()}
+            for name, value in merged.items()
+        }
+
+
+def _baseline_entry(name: Any, value: Any) -> bool:
+    if not isinstance(name, str):
+        return False
+    if isinstance(value, Predictions):
+        return True
+    return isinstance(value, dict) and all(_metric(k, v) for k, v in value.items())
 
 
 def _metric(key: Any, value: Any) -> bool:

@@ -11,13 +11,25 @@ Calling rules (docs/hooks.md has the full reference with examples):
 register_tasks          all plugins; results concatenated; a task id claimed twice
                         is an error naming both plugins
 register_backbones      all plugins; same conflict rule on backbone names
-load_data               first non-None result wins (the plugin owning the task)
-build_head              first non-None result wins; core default is trylast
-augment                 all plugins, chained: each receives the previous output
-adversarial_step        first non-None result wins; core default is trylast
-evaluate                all plugins, merged; one key from two plugins is an error
-baselines               all plugins, merged; one baseline name from two is an error
+load_data               the task's owner only (the plugin that registered it)
+build_head              owner, then global implementations; first non-None wins;
+                        the core's linear head is a trylast global default
+augment                 owner, then global implementations, chained: each receives
+                        the previous output
+adversarial_step        owner, then global implementations; first non-None wins;
+                        the core's FGM/FGSM is a trylast global default
+evaluate                owner and global implementations, merged; one key from two
+                        plugins is an error naming both
+baselines               owner and global implementations, merged; same rule
 =====================  ===========================================================
+
+Task-scoped hooks (every hook that takes ``task``) reach only the plugin that
+registered the task, so an implementation never needs a "not my task" guard. An
+implementation meant for every plugin's tasks (a cross-cutting augmenter, a
+generic head) is marked with :data:`global_hookimpl` instead of ``hookimpl``.
+Hook wrappers (``wrapper=True`` / ``hookwrapper=True``) are refused when the
+plugin registers: the facade calls implementations one by one so it can name the
+plugin behind a wrong result, which a wrapper would bypass.
 """
 
 from __future__ import annotations
@@ -27,16 +39,44 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from vadapt.types import BackboneInfo, BackboneSpec, Baselines, Example, Metrics, Splits, TaskSpec
+from vadapt.types import BackboneInfo, BackboneSpec, Example, Metrics, Splits, TaskSpec
 
 if TYPE_CHECKING:  # torch is only imported where a model is trained
     import numpy as np
     from pydantic import BaseModel
 
+    from vadapt.kit.context import RunContext
+    from vadapt.methods.registry import Method
+
 PROJECT = "vadapt"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+GLOBAL_ATTR = "vadapt_global"
+"""Attribute :func:`global_hookimpl` sets on a function: called for every plugin's tasks."""
+
+TASK_HOOKS: frozenset[str] = frozenset(
+    ("load_data", "build_head", "augment", "adversarial_step", "evaluate", "baselines")
+)
+"""Hooks that reach only the task's owner (and implementations marked global)."""
+
+
+def global_hookimpl(function: Any = None, **options: Any) -> Any:
+    """Like ``hookimpl``, for an implementation that serves every plugin's tasks.
+
+    ``@global_hookimpl`` or ``@global_hookimpl(trylast=True)``. Without it, a
+    task-scoped hook of a plugin is called only for the tasks that plugin
+    registered. ``load_data`` cannot be global: data belongs to the task's owner.
+    """
+
+    def mark(fn: Any) -> Any:
+        if fn.__name__ == "load_data":
+            raise TypeError("load_data cannot be a global hookimpl: only the task's owner loads it")
+        setattr(fn, GLOBAL_ATTR, True)
+        return hookimpl(**options)(fn)
+
+    return mark(function) if function is not None else mark
 
 
 @hookspec
@@ -95,8 +135,6 @@ def load_data(task: TaskSpec, config: BaseModel) -> Splits | None:
 
         @hookimpl
         def load_data(task, config):
-            if task.id != "legal/clause-type":
-                return None
             rows = read_rows(config.path)
             return Splits(train=rows[:800], validation=rows[800:900], test=rows[900:])
     """
@@ -106,7 +144,8 @@ def load_data(task: TaskSpec, config: BaseModel) -> Splits | None:
 def build_head(task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str], config: Any) -> Any:
     """Build the trainable head that sits on the backbone's pooled features.
 
-    Return a torch ``nn.Module`` mapping a ``(batch, backbone.hidden_size)``
+    Called for the owner's tasks (then global implementations). Return a torch
+    ``nn.Module`` mapping a ``(batch, backbone.hidden_size)``
     float tensor to ``(batch, n_outputs)`` — ``len(labels)`` for classification
     and multilabel, 1 for regression, an embedding for ranking — or ``None`` to
     let the next plugin (finally the core's linear head) decide. ``config`` is
@@ -116,8 +155,6 @@ def build_head(task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str], co
 
         @hookimpl
         def build_head(task, backbone, labels):
-            if task.id != "legal/clause-type":
-                return None
             import torch.nn as nn
             return nn.Sequential(nn.Dropout(0.2), nn.Linear(backbone.hidden_size, len(labels)))
     """
@@ -129,9 +166,8 @@ def augment(
 ) -> list[Example] | None:
     """Return augmented copies of training ``examples``, or ``None`` for no change.
 
-    Chained: every plugin's implementation runs in turn and receives the
-    previous one's output, so only touch tasks you understand (check
-    ``task.id`` or ``task.modality``). ``rng`` is a seeded ``numpy.random.Generator``
+    Chained: the owner's implementation, then global ones, each receiving the
+    previous one's output. ``rng`` is a seeded ``numpy.random.Generator``
     (use it, never global random state, so runs are reproducible); ``config`` is
     the ``AugmentConfig`` (``config.options`` holds plugin options). Must keep
     the number of examples, their keys and their labels. Runs on the training
@@ -141,8 +177,6 @@ def augment(
 
         @hookimpl
         def augment(task, examples, rng):
-            if task.modality != "text":
-                return None
             return [{**ex, "text": ex["text"].lower()} if rng.random() < 0.3 else ex
                     for ex in examples]
     """
@@ -184,12 +218,18 @@ def evaluate(
     examples: Sequence[Example],
     labels: Sequence[str],
     split: str,
+    context: RunContext,
 ) -> Metrics | None:
     """Return domain metrics ``{"<plugin>.<metric>": float}`` or ``None``.
 
-    Merged: every plugin's metrics are combined; a key returned by two plugins
-    is an error naming both, so prefix keys with your plugin name. Called on
-    validation (each evaluation, for early stopping) and test splits.
+    Only what ``vadapt.kit.score`` does not already compute: the core scores
+    every task with it (accuracy, macro-F1, per-class report, AUROC, AUPRC, ECE,
+    Brier; ranking HR/NDCG/MRR; regression MAE/RMSE/R²) and merges this hook's
+    keys in. Called for the owner's tasks (and by global implementations) on
+    validation (each evaluation, for early stopping) and test, for the adapter
+    and for every baseline alike, so both are scored by one definition. A key
+    returned by two implementations is an error naming both: prefix keys with
+    your plugin name.
 
     - ``predictions``: numpy array of probabilities ``(N, len(labels))`` for
       classification (softmax) and multilabel (sigmoid); ``(N,)`` floats for
@@ -198,14 +238,19 @@ def evaluate(
       multilabel; ``(N,)`` floats for regression; ``(N,)`` positive indices for ranking.
     - ``examples``: the examples scored, in order (with the plugin's own keys).
     - ``labels``: label names in index order; ``split``: ``"validation"`` or ``"test"``.
+    - ``context``: a :class:`vadapt.kit.RunContext`. On validation, ``remember``
+      what you learn (a threshold); on test (and in a fresh ``vadapt evaluate``,
+      ``predict`` or ``serve`` process) ``recall`` it. The core keeps the state of
+      the best validation evaluation and stores it in the manifest.
 
     Example::
 
         @hookimpl
-        def evaluate(task, predictions, references):
-            if task.vertical != "legal":
-                return None
-            return {"legal.top1": float((predictions.argmax(1) == references).mean())}
+        def evaluate(task, predictions, references, split, context):
+            if split == "validation":
+                context.remember("threshold", pick_threshold(predictions, references))
+            t = context.recall("threshold", 0.5)
+            return {"legal.recall_at_t": recall_at(predictions, references, t)}
     """
 
 
@@ -215,26 +260,51 @@ def baselines(
     splits: Splits,
     labels: Sequence[str],
     encode: Callable[[Sequence[str]], np.ndarray],
-) -> Baselines | None:
-    """Return honest reference results on the same test split, or ``None``.
+    context: RunContext,
+) -> dict[str, Any] | None:
+    """Return the task's domain baselines beyond the standard ones, or ``None``.
 
-    ``{"<baseline name>": {"<metric>": float}}``, e.g. ``{"majority": {...},
-    "tfidf-logreg": {...}, "zero-shot": {...}}``; metric names should match the
-    adapter's test metrics so reports can put them side by side. ``encode``
-    embeds inputs with the un-adapted backbone (L2-normalised numpy rows): texts,
-    or images (uint8 numpy arrays) when the task's backbone is an image model, for
-    zero-shot and frozen-feature baselines. Merged across plugins; one name from two plugins is an
-    error. Called once after training; results are stored in the manifest.
+    Standard baselines (``majority``, ``tfidf-logreg``, ``logreg``,
+    ``frozen-probe``, ``zero-shot``) are listed by name in ``TaskSpec.baselines``
+    and computed by the core; implement this hook only for a reference the kit
+    does not have (a textbook model, a domain heuristic). Return
+    ``{"<name>": vadapt.kit.Predictions(test=..., validation=...)}``: the core
+    scores them exactly as it scores the adapter (``vadapt.kit.score`` plus the
+    ``evaluate`` hook, validation first so learnt state such as a threshold is
+    fitted the same way). A plain ``{"<metric>": float}`` dict is accepted for a
+    protocol the score cannot express (a full-catalogue ranking, a backtest).
+    ``encode`` embeds inputs with the un-adapted backbone (L2-normalised numpy
+    rows). Called once after training, for the owner's tasks; one name from two
+    implementations is an error.
 
     Example::
 
         @hookimpl
         def baselines(task, splits, labels):
-            if task.vertical != "legal":
-                return None
-            top = Counter(ex["label"] for ex in splits.train).most_common(1)[0][0]
-            acc = sum(ex["label"] == top for ex in splits.test) / len(splits.test)
-            return {"majority": {"accuracy": acc}}
+            rule = [labels.index("liability") if "shall" in ex["text"] else 0
+                    for ex in splits.test]
+            return {"keyword-rule": Predictions.from_labels(rule, len(labels))}
+    """
+
+
+@hookspec
+def register_methods() -> Iterable[Method]:
+    """Declare adaptation methods this plugin adds (like peft's ``register_peft_method``).
+
+    Return (or yield) :class:`vadapt.methods.Method` objects: the method's pydantic
+    config (a ``vadapt.methods.MethodConfig`` subclass with ``name: Literal[...]``),
+    default learning rate, modalities, ``apply(cfg, loaded)`` returning a
+    ``vadapt.methods.base.Adaptation``, and how serving swaps it. Names must be unique
+    across plugins and the built-ins (``vadapt methods`` lists them). Called when
+    methods are listed and when a config is resolved, so a config may then name the
+    method (``method: {name: head-only}``); keep it cheap and torch-free.
+
+    Example::
+
+        @hookimpl
+        def register_methods():
+            yield Method(name="head-only", config=HeadOnlyConfig,
+                         description="train the head only", apply=HeadOnly, default_lr=1e-2)
     """
 
 
@@ -247,4 +317,5 @@ HOOK_NAMES: tuple[str, ...] = (
     "adversarial_step",
     "evaluate",
     "baselines",
+    "register_methods",
 )

@@ -97,12 +97,17 @@ class PluginHost:
             self.records[name] = rec
             return rec
         unknown = _unknown_hooks(plugin)
-        if unknown:
+        wrappers = _wrappers(self.pm, plugin)
+        if unknown or wrappers:
             self.pm.unregister(name=name)
             rec.status = "broken"
             rec.error = (
                 f"implements unknown hook(s) {', '.join(unknown)}; known hooks are "
                 f"{', '.join(hookspecs.HOOK_NAMES)} (check the spelling)"
+                if unknown
+                else f"declares hook wrapper(s) {', '.join(wrappers)}, which vadapt does not "
+                "call (it calls implementations one by one to name the plugin behind a wrong "
+                "result); drop wrapper=True/hookwrapper=True and implement the hook plainly"
             )
         else:
             rec.hooks = tuple(
@@ -160,6 +165,16 @@ def _unknown_hooks(plugin: object) -> list[str]:
             if hook_name not in hookspecs.HOOK_NAMES:
                 unknown.append(hook_name)
     return sorted(unknown)
+
+
+def _wrappers(pm: pluggy.PluginManager, plugin: object) -> list[str]:
+    """Hooks ``plugin`` implements as a (new- or old-style) wrapper: refused at registration."""
+    return sorted(
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or ()
+        for impl in caller.get_hookimpls()
+        if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+    )
 
 
 def _env_list(var: str) -> set[str] | None:

@@ -78,6 +78,19 @@ def _check_slug(value: str, what: str, owner: str) -> None:
         )
 
 
+DEFAULT_HEADLINE: dict[HeadKind, tuple[str, ...]] = {
+    HeadKind.CLASSIFICATION: ("accuracy", "macro_f1"),
+    HeadKind.MULTILABEL: ("macro_f1", "micro_f1"),
+    HeadKind.REGRESSION: ("mae", "r2"),
+    HeadKind.RANKING: ("mrr", "ndcg@10", "hr@10"),
+    HeadKind.TOKEN_CLASSIFICATION: ("f1",),
+    HeadKind.GENERATION: ("loss",),
+}
+"""The metrics a report shows first per head kind (``vadapt.kit.score`` names)."""
+
+LOWER_IS_BETTER = frozenset(("loss", "mae", "rmse", "mse", "ece", "brier"))
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     """A task a plugin offers: ``vertical/task`` id, its data and how it is scored.
@@ -85,8 +98,24 @@ class TaskSpec:
     ``labels`` may be empty when the label set comes from the user's data (the
     plugin then sets ``Splits.labels``). ``metric`` is the key early stopping
     watches: a metric the plugin's ``evaluate`` returns (``"<plugin>.<name>"``)
-    or a core metric (``"accuracy"``, ``"macro_f1"``, ``"loss"``, ``"mrr"``...).
+    or a ``vadapt.kit.score`` metric (``"accuracy"``, ``"macro_f1"``, ``"auroc"``,
+    ``"mrr"``...); default: the first headline metric. ``metric_mode`` defaults to
+    ``"min"`` for errors and losses (``mae``, ``ece``...), else ``"max"``.
     ``data_model`` is the pydantic model of the task's ``data:`` config section.
+
+    The second ring (``vadapt.kit``) reads these:
+
+    - ``headline``: the few metrics reports put first, adapter beside every baseline
+      (default per head kind, see ``vadapt.kit.scoring.DEFAULT_HEADLINE``);
+      ``headline[0]`` is the metric the baseline gate compares.
+    - ``baselines``: standard baselines by name (``vadapt.kit.baselines.STANDARD``),
+      computed by the core on the same split and scored by ``vadapt.kit.score``.
+      ``majority`` is always computed: it is the gate's reference.
+    - ``defaults``: the task's recipe, a partial config (``{"train": {"epochs": 5}}``)
+      applied under everything the user sets; ``vadapt adapt TASK --dry-run`` shows it.
+    - ``floor``: a value ``headline[0]`` must beat besides the majority baseline.
+    - ``positive_label``: for binary tasks, the class AUROC/AUPRC score (default: the
+      second label).
     """
 
     id: str
@@ -95,10 +124,15 @@ class TaskSpec:
     description: str
     labels: tuple[str, ...] = ()
     default_backbone: str = "minilm"
-    metric: str = "accuracy"
-    metric_mode: str = "max"
+    metric: str = ""
+    metric_mode: str = ""
     data_model: type[BaseModel] = EmptyDataConfig
     label_descriptions: Mapping[str, str] = field(default_factory=dict)
+    headline: tuple[str, ...] = ()
+    baselines: tuple[str, ...] = ("majority",)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    floor: float | None = None
+    positive_label: str | None = None
 
     def __post_init__(self) -> None:
         owner = f"TaskSpec {self.id!r}"
@@ -116,14 +150,28 @@ class TaskSpec:
         object.__setattr__(self, "labels", tuple(self.labels))
         if len(set(self.labels)) != len(self.labels):
             raise ValueError(f"{owner}: labels contain duplicates: {list(self.labels)}")
+        if not self.metric:  # the head kind's first headline metric
+            object.__setattr__(self, "metric", (self.headline or DEFAULT_HEADLINE[self.head])[0])
+        if not self.metric_mode:
+            lower = self.metric.rsplit(".", 1)[-1] in LOWER_IS_BETTER
+            object.__setattr__(self, "metric_mode", "min" if lower else "max")
         if self.metric_mode not in ("max", "min"):
             raise ValueError(
                 f"{owner}: metric_mode must be 'max' or 'min', got {self.metric_mode!r}"
             )
         if not (isinstance(self.data_model, type) and issubclass(self.data_model, BaseModel)):
             raise ValueError(f"{owner}: data_model must be a pydantic BaseModel subclass")
+        for name in ("headline", "baselines"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise ValueError(f"{owner}: {name} must be a sequence of names, not {value!r}")
+            object.__setattr__(self, name, tuple(value))
+        if self.positive_label is not None and self.labels and (
+            self.positive_label not in self.labels
+        ):
+            raise ValueError(f"{owner}: positive_label {self.positive_label!r} is not a label")
         unknown = set(self.label_descriptions) - set(self.labels)
-        if unknown:
+        if unknown and self.labels:  # no declared labels: they come from the data
             raise ValueError(f"{owner}: label_descriptions name unknown labels {sorted(unknown)}")
 
     def __hash__(self) -> int:  # label_descriptions is a dict; the id identifies a task

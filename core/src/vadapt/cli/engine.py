@@ -26,7 +26,7 @@ def adapt_cmd(
         [], "--set", "-s", help="override a config key: a.b=value (repeatable)"
     ),
     method: str | None = typer.Option(
-        None, "--method", "-m", help="full|freeze|lora|ia3|prompt-tuning|bitfit|bottleneck"
+        None, "--method", "-m", help="adaptation method (`vadapt methods` lists them)"
     ),
     backbone: str | None = typer.Option(
         None, "--backbone", "-b", help="backbone name or local HF directory"

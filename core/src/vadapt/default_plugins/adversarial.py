@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from vadapt.hookspecs import hookimpl
+from vadapt.hookspecs import global_hookimpl
 from vadapt.types import Modality, TaskSpec
 
 TEXT_EPSILON = 1.0
 IMAGE_EPSILON = 0.03
 
 
-@hookimpl(trylast=True)
+@global_hookimpl(trylast=True)
 def adversarial_step(
     task: TaskSpec, model: Any, batch: dict[str, Any], loss_fn: Callable[..., Any], config: Any
 ) -> Any:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from vadapt.hookspecs import hookimpl
+from vadapt.hookspecs import global_hookimpl
 from vadapt.types import BackboneInfo, HeadKind, TaskSpec
 
 
-@hookimpl(trylast=True)
+@global_hookimpl(trylast=True)
 def build_head(task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str]) -> Any:
     import torch
     import torch.nn as nn

@@ -1,4 +1,4 @@
-"""Inference over a split, core metrics, and the plugins' ``evaluate`` hook merged in."""
+"""Inference over a split, scored by ``vadapt.kit.score`` and the task's ``evaluate`` hook."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vadapt.engine.data.checks import encode_targets
 from vadapt.engine.data.collate import Collator, ExampleDataset
-from vadapt.engine.metrics import core_metrics
+from vadapt.engine.scoring import score_split
+from vadapt.kit import RunContext, references
 from vadapt.types import Example, HeadKind, TaskSpec
 
 
@@ -100,21 +100,21 @@ def _dummy_targets(ctx: EvalContext, examples: Sequence[Example]) -> np.ndarray:
 
 
 def evaluate_split(
-    model: Any, ctx: EvalContext, hooks: Any, examples: Sequence[Example], split: str
+    model: Any,
+    ctx: EvalContext,
+    hooks: Any,
+    examples: Sequence[Example],
+    split: str,
+    context: RunContext | None = None,
 ) -> dict[str, float]:
-    """Core metrics + loss + the plugins' metrics for one split."""
-    refs = encode_targets(ctx.task, examples, ctx.labels)
-    preds, loss = infer(model, ctx, examples, refs)
-    metrics = {"loss": float(loss)}
-    metrics.update(core_metrics(HeadKind(ctx.task.head), preds, refs, len(ctx.labels)))
-    plugin = hooks.evaluate(ctx.task, preds, refs, list(examples), ctx.labels, split)
-    clash = set(plugin) & set(metrics)
-    if clash:
-        from vadapt_registry.errors import PluginError
+    """Loss + ``vadapt.kit.score`` + the plugin's metrics for one split.
 
-        raise PluginError(
-            f"hook 'evaluate' returned core metric name(s) {sorted(clash)}",
-            fix="prefix plugin metrics with the plugin name, e.g. '<plugin>.<metric>'",
-        )
-    metrics.update(plugin)
+    ``context`` carries state learnt on validation: pass a fresh one for a
+    validation evaluation (the plugin fills it), the kept one for test.
+    """
+    refs = references(ctx.task, examples, ctx.labels)
+    preds, loss = infer(model, ctx, examples, refs)
+    context = context if context is not None else RunContext(split)
+    metrics = {"loss": float(loss)}
+    metrics.update(score_split(hooks, ctx.task, preds, refs, examples, ctx.labels, split, context))
     return metrics

@@ -14,6 +14,7 @@ import numpy as np
 from vadapt_registry.errors import CorruptAdapter, IncompatibleBaseModel, InvalidConfig
 
 from vadapt.config import AdaptConfig, MethodConfig
+from vadapt.kit import RunContext
 from vadapt.types import Example, HeadKind, Modality, TaskSpec
 
 
@@ -43,7 +44,7 @@ class AdapterSource:
     spec: Any
     fingerprint: str
     method_cfg: MethodConfig
-    peft_config: Any
+    peft_config: Any  # what the method's ``reload`` recovered (peft methods: the peft config)
     target_norm: tuple[float, float]
 
 
@@ -58,33 +59,24 @@ def resolve_adapter(ref: str, *, registry: Any = None, hooks: Any = None) -> Ada
     from vadapt.backbones import backbone_fingerprint, resolve_backbone
     from vadapt.engine.save import open_registry
     from vadapt.hooks import hooks as default_hooks
+    from vadapt.methods import reload_method
 
     h = hooks or default_hooks()
     reg = open_registry(registry, None)
     stored = reg.load(ref)  # verifies hashes, safetensors headers, finiteness
     m = stored.manifest
     task = h.task(m.task)
+    h.methods()  # the plugin methods of this host validate
+    stored_cfg = _stored_config(m.training.get("config", {}))  # NotFound: method not installed
     try:
-        cfg = AdaptConfig.model_validate(m.training.get("config", {}))
+        cfg = AdaptConfig.model_validate(stored_cfg)
     except Exception as exc:
         raise CorruptAdapter(f"adapter {m.ref}: stored training config is invalid: {exc}") from None
     spec = resolve_backbone(m.backbone.name, h, field=f"adapter {m.ref} backbone")
     fingerprint = backbone_fingerprint(spec)
     check_compatible(m, m.backbone.name, fingerprint)
     engine = m.training.get("engine", {})
-    method_cfg = MethodConfig.model_validate(
-        m.method.config.get("options", {"name": m.method.name})
-    )
-    resolved = m.method.config.get("resolved", {})
-    if method_cfg.name == "bottleneck" and resolved.get("target_modules"):
-        method_cfg = method_cfg.model_copy(
-            update={"target_modules": list(resolved["target_modules"])}
-        )
-    peft_config = None
-    if method_cfg.name in ("lora", "ia3", "prompt-tuning"):
-        from vadapt.methods.peft_methods import peft_config_from_files
-
-        peft_config = peft_config_from_files(stored.files, m.ref)
+    method_cfg, peft_config = reload_method(m.method.name, m.method.config, stored.files, m.ref)
     norm = tuple(engine.get("target_norm", (0.0, 1.0)))
     return AdapterSource(
         stored=stored,
@@ -98,6 +90,16 @@ def resolve_adapter(ref: str, *, registry: Any = None, hooks: Any = None) -> Ada
         peft_config=peft_config,
         target_norm=(float(norm[0]), float(norm[1])),
     )
+
+
+def _stored_config(data: dict[str, Any]) -> dict[str, Any]:
+    """A manifest's training config with only the options its method has."""
+    from vadapt.methods import stored_options
+
+    method = data.get("method") if isinstance(data, dict) else None
+    if not isinstance(method, dict) or not isinstance(method.get("name"), str):
+        return data
+    return {**data, "method": stored_options(method)}
 
 
 def finish_loaded(src: AdapterSource, model: Any, loaded: Any) -> LoadedModel:
@@ -189,7 +191,20 @@ def evaluate_adapter(
         _label_difference(lm.labels, resolve_labels(lm.task, splits), lm.manifest.ref)
     examples = list(getattr(splits, split))
     check_examples(lm.task, split, examples, lm.labels)
-    return evaluate_split(lm.model, lm.ctx, h, examples, split)
+    return evaluate_split(lm.model, lm.ctx, h, examples, split, stored_context(lm.manifest, split))
+
+
+def stored_context(manifest: Any, split: str = "test") -> RunContext:
+    """The run context the adapter learnt on validation, as its manifest stores it."""
+    return RunContext.stored(getattr(manifest, "context", None), split)
+
+
+def _decide(lm: LoadedModel, p: np.ndarray) -> str:
+    """The predicted label: the argmax, unless the task abstains below a learnt threshold."""
+    rule = stored_context(lm.manifest).abstention()
+    if rule is not None and rule["label"] in lm.labels and float(p.max()) < rule["below"]:
+        return str(rule["label"])
+    return lm.labels[int(p.argmax())]
 
 
 def _check_inputs(task: TaskSpec, examples: list[Example]) -> None:
@@ -247,7 +262,7 @@ def predict(
             p = preds[i]
             out.append(
                 {
-                    "label": lm.labels[int(p.argmax())],
+                    "label": _decide(lm, p),
                     "scores": {lab: float(x) for lab, x in zip(lm.labels, p, strict=True)},
                 }
             )

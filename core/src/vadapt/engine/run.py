@@ -39,6 +39,8 @@ class AdaptResult:
     model: Any = None  # the trained AdaptModel (in memory)
     main_process: bool = True  # False on the other ranks of a distributed run
     context: Any = None  # its EvalContext (collator, labels, device) for in-memory inference
+    gate: dict[str, Any] | None = None  # the baseline gate's verdict (None: no majority)
+    run_context: Any = None  # the RunContext learnt on validation (stored in the manifest)
 
 
 _RUN_NUMBERS = itertools.count(1)
@@ -114,46 +116,109 @@ def adapt(
     progress: bool = True,
     hooks: Any = None,
 ) -> AdaptResult:
-    """Adapt a backbone to a task and save the adapter (see COMMON.md for the contract)."""
+    """Adapt a backbone to a task and save the adapter: prepare → fit → score → gate → save."""
     t_start = time.perf_counter()
     from vadapt.hooks import hooks as default_hooks
 
     h = hooks or default_hooks()
-    cfg = build_config(config)
-    res = resolve(cfg, h)  # every config error before any data or model loads
-    return _adapt_resolved(res, h, registry=registry, progress=progress, t_start=t_start)
+    h.methods()  # this host's plugin methods validate in build_config
+    res = resolve(build_config(config), h)  # every config error before any data or model loads
+    splits, labels = _prepare_data(res, h)
+    reg = _open_registry(res, registry)
+    run = _fit(res, h, splits, labels, progress)
+    metrics, baselines, notes = _score(run, res, h, splits, labels)
+    out = res.config.output
+    keep = out.allow_below_baseline or reg is None  # nothing saved: the gate only reports
+    gate = baseline_gate(res.task, metrics["test"], baselines, keep)
+    manifest = None
+    if reg is not None and run.accelerator.is_main_process:
+        from vadapt.engine.save import commit
+
+        draft = manifest_draft(
+            res, h, run, splits, labels, metrics, baselines, notes, gate, t_start
+        )
+        manifest = commit(run.model, draft, reg, version=res.config.output.version)
+    run.accelerator.wait_for_everyone()
+    return _result(run, manifest, metrics, baselines, gate, t_start)
 
 
-def _adapt_resolved(
-    res: Resolved, h: Any, *, registry: Any, progress: bool, t_start: float
-) -> AdaptResult:
-    from vadapt.engine.data.checks import (
-        check_splits,
-        data_fingerprint,
-        encode_targets,
-        resolve_labels,
-    )
+def _prepare_data(res: Resolved, h: Any) -> tuple[Splits, tuple[str, ...]]:
+    from vadapt.engine.data.checks import check_splits, resolve_labels
 
-    cfg, task, spec = res.config, res.task, res.backbone
-    splits = h.load_data(task, res.data_config)
-    splits = _limit(splits, cfg)
-    labels = resolve_labels(task, splits)
-    check_splits(task, splits, labels)
+    splits = _limit(h.load_data(res.task, res.data_config), res.config)
+    labels = resolve_labels(res.task, splits)
+    check_splits(res.task, splits, labels)
+    return splits, labels
 
-    from vadapt.engine.save import open_registry
 
-    reg = open_registry(registry, cfg.output.registry) if cfg.output.save else None
-    if reg is not None:
-        from vadapt.engine.save import preflight
+def _open_registry(res: Resolved, registry: Any) -> Any:
+    """The registry to save into (None when not saving), checked before any training."""
+    out = res.config.output
+    if not out.save:
+        return None
+    from vadapt.engine.save import open_registry, preflight
 
-        preflight(reg, cfg.output.name or task.name, task.id, cfg.output.version, cfg.output.parent)
+    reg = open_registry(registry, out.registry)
+    preflight(reg, out.name or res.task.name, res.task.id, out.version, out.parent)
+    return reg
 
+
+@dataclass
+class Run:
+    """A fitted model and what made it (the fit step's output)."""
+
+    model: Any
+    accelerator: Any
+    ctx: Any
+    loaded: Any
+    outcome: Any
+    fingerprint: str
+    precision: str
+    trainable: int
+    total: int
+    log_path: Path | None
+
+
+def _find_unused_parameters(cfg: AdaptConfig) -> bool:
+    """Methods that train backbone parameters the pooled forward never uses (BERT's pooler)
+    say so: DDP must be told, or its gradient reduction waits for them forever."""
+    from vadapt.methods import get_method
+
+    return get_method(cfg.method.name).find_unused_parameters
+
+
+def _accelerator(cfg: AdaptConfig) -> tuple[Any, str]:
     import torch
     from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    precision = cfg.train.precision
+    gpu = torch.cuda.is_available()
+    mixed = "bf16" if precision == "bf16" or (precision == "auto" and gpu) else "no"
+    accelerator = Accelerator(
+        gradient_accumulation_steps=cfg.train.grad_accum,
+        mixed_precision=mixed,
+        cpu=not gpu,
+        kwargs_handlers=[
+            DistributedDataParallelKwargs(find_unused_parameters=_find_unused_parameters(cfg))
+        ],
+    )
+    return accelerator, mixed
+
+
+def _target_norm(task: Any, targets: np.ndarray) -> tuple[float, float]:
+    """Regression targets are standardised for training (and un-standardised at inference)."""
+    if task.head != HeadKind.REGRESSION:
+        return (0.0, 1.0)
+    std = float(np.std(targets))
+    return (float(np.mean(targets)), std if std > 1e-12 else 1.0)
+
+
+def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progress: bool) -> Run:
+    import torch
     from accelerate.utils import set_seed
 
     from vadapt.backbones import backbone_fingerprint
-    from vadapt.engine.evaluate import evaluate_split
     from vadapt.engine.setup import (
         build_model,
         class_weights,
@@ -162,45 +227,25 @@ def _adapt_resolved(
         set_threads,
     )
     from vadapt.engine.train import train
+    from vadapt.kit import references
 
+    cfg, task, spec = res.config, res.task, res.backbone
     set_threads(cfg.train.threads)
-    precision = cfg.train.precision
-    mixed = (
-        "bf16"
-        if precision == "bf16" or (precision == "auto" and torch.cuda.is_available())
-        else "no"
-    )
-    from accelerate.utils import DistributedDataParallelKwargs
-
-    # full/freeze/bitfit train backbone parameters the pooled forward never uses (BERT's
-    # pooler): DDP must be told, or its gradient reduction waits for them forever.
-    unused = cfg.method.name in ("full", "freeze", "bitfit")
-    accelerator = Accelerator(
-        gradient_accumulation_steps=cfg.train.grad_accum,
-        mixed_precision=mixed,
-        cpu=not torch.cuda.is_available(),
-        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=unused)],
-    )
+    accelerator, mixed = _accelerator(cfg)
     set_seed(cfg.train.seed)
     fingerprint = backbone_fingerprint(spec)
     loaded = load_backbone(spec, cfg)
     model = build_model(task, spec, loaded, cfg.method, labels, cfg, h)
-    train_targets = encode_targets(task, splits.train, labels)
-    norm = (0.0, 1.0)
-    if task.head == HeadKind.REGRESSION:
-        std = float(np.std(train_targets))
-        norm = (float(np.mean(train_targets)), std if std > 1e-12 else 1.0)
-    weights = class_weights(task, train_targets, len(labels), cfg.train.class_weights)
-    autocast = torch.bfloat16 if mixed == "bf16" else None
+    targets = references(task, splits.train, labels)
     ctx = make_context(
         task,
         loaded,
         labels,
         cfg,
         accelerator.device,
-        target_norm=norm,
-        weights=weights,
-        autocast_dtype=autocast,
+        target_norm=_target_norm(task, targets),
+        weights=class_weights(task, targets, len(labels), cfg.train.class_weights),
+        autocast_dtype=torch.bfloat16 if mixed == "bf16" else None,
     )
     model.to(accelerator.device)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -220,90 +265,186 @@ def _adapt_resolved(
         progress=progress,
     )
     model = accelerator.unwrap_model(model)
-    val_metrics = outcome.best or outcome.history[-1]
-    val_metrics = {
-        k: v for k, v in val_metrics.items() if k not in ("step", "epoch", "split", "lr", "seconds")
+    return Run(
+        model, accelerator, ctx, loaded, outcome, fingerprint, mixed, trainable, total, log_path
+    )
+
+
+_NOT_METRICS = ("step", "epoch", "split", "lr", "seconds")
+
+
+def _score(
+    run: Run, res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...]
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], dict[str, str]]:
+    """Validation (best), test with the kept run context, and every baseline."""
+    from vadapt.engine.evaluate import evaluate_split
+    from vadapt.engine.scoring import compute_baselines
+
+    best = run.outcome.best or run.outcome.history[-1]
+    val = {k: v for k, v in best.items() if k not in _NOT_METRICS}
+    test = evaluate_split(run.model, run.ctx, h, splits.test, "test", run.outcome.context)
+    encode = make_encoder(res.backbone, res.config)
+    baselines, notes = compute_baselines(h, res.task, splits, labels, encode)
+    return {"validation": val, "test": test}, baselines, notes
+
+
+def baseline_gate(
+    task: Any, test: dict[str, float], baselines: dict[str, dict[str, float]], allow: bool
+) -> dict[str, Any] | None:
+    """Does the adapter's first headline metric beat the majority baseline (and the task's
+    floor)? Raises BelowBaseline unless ``allow``; returns the verdict for the manifest."""
+    from vadapt.kit import headline, higher_is_better
+
+    metric = headline(task)[0]
+    if metric not in test or metric not in baselines.get("majority", {}):
+        return None
+    up = higher_is_better(task, metric)
+    value, majority = test[metric], baselines["majority"][metric]
+    beats = (value > majority) if up else (value < majority)
+    if task.floor is not None:
+        beats = beats and ((value > task.floor) if up else (value < task.floor))
+    gate = {
+        "metric": metric,
+        "adapter": value,
+        "majority": majority,
+        "floor": task.floor,
+        "passed": beats,
+        "saved": beats or allow,
+        "tag": None if beats else "below-baseline",
     }
-    test_metrics = evaluate_split(model, ctx, h, splits.test, "test")
-    baselines = h.baselines(task, splits, labels, make_encoder(spec, cfg))
-    metrics = {"validation": val_metrics, "test": test_metrics}
+    if not beats and not allow:
+        from vadapt_registry.errors import BelowBaseline
 
-    manifest = None
-    if reg is not None and accelerator.is_main_process:
-        from vadapt.engine.save import commit, plugin_versions
+        ref = f"the floor {task.floor}" if task.floor is not None else "the majority baseline"
+        raise BelowBaseline(
+            f"{task.id}: the adapter's test {metric} {value:.4f} does not beat {ref} "
+            f"(majority {majority:.4f}); nothing was saved",
+            fix="train with the task's default recipe (drop --set overrides such as "
+            "train.epochs) or more data; --allow-below-baseline saves it tagged 'below-baseline'",
+        )
+    return gate
 
-        info = dict(splits.info)
-        draft = {
-            "name": cfg.output.name or task.name,
-            "vertical": task.vertical,
-            "task": task.id,
-            "method": {
-                "name": cfg.method.name,
-                "config": {
-                    "options": cfg.method.model_dump(mode="json"),
-                    "resolved": model.adaptation.resolved,
-                },
+
+def manifest_draft(
+    res: Resolved,
+    h: Any,
+    run: Run,
+    splits: Splits,
+    labels: tuple[str, ...],
+    metrics: dict[str, Any],
+    baselines: dict[str, Any],
+    notes: dict[str, str],
+    gate: dict[str, Any] | None,
+    t_start: float,
+) -> dict[str, Any]:
+    from vadapt.engine.data.checks import data_fingerprint
+    from vadapt.engine.save import plugin_versions
+    from vadapt.kit import headline
+
+    cfg, task = res.config, res.task
+    info = dict(splits.info)
+    tag = "BELOW BASELINE: " + _gate_text(gate) if gate and not gate["passed"] else None
+    return {
+        "name": cfg.output.name or task.name,
+        "vertical": task.vertical,
+        "task": task.id,
+        "method": {
+            "name": cfg.method.name,
+            "config": {
+                "options": cfg.method.model_dump(mode="json"),
+                "resolved": run.model.adaptation.resolved,
             },
-            "backbone": {"name": res.backbone_ref, "fingerprint": fingerprint},
-            "labels": list(labels),
-            "training": _jsonable(
-                {
-                    "config": cfg.model_dump(mode="json"),
-                    "lr": effective_lr(cfg),
-                    "engine": {
-                        "head": task.head.value,
-                        "modality": task.modality.value,
-                        "backbone_modality": Modality(loaded.modality).value,
-                        "architecture": loaded.architecture,
-                        "target_norm": list(norm),
-                        "temperature": cfg.train.temperature,
-                        "max_length": cfg.train.max_length,
-                        "image_size": cfg.train.image_size,
-                        "precision": mixed,
-                        "processes": accelerator.num_processes,
-                    },
-                    "steps": outcome.steps,
-                    "epochs_run": outcome.epochs_run,
-                    "best_step": outcome.best_step,
-                    "stopped_early": outcome.stopped_early,
-                    "samples_per_second": round(outcome.samples_per_second, 2),
-                    "trainable_parameters": trainable,
-                    "total_parameters": total,
-                    "history": outcome.history,
-                    "data": {"sizes": splits.sizes(), "info": info},
-                    "seconds": round(time.perf_counter() - t_start, 2),
-                }
-            ),
-            "metrics": metrics,
-            "baselines": baselines,
-            "data_fingerprint": data_fingerprint(splits),
-            "plugins": plugin_versions(h.host),
-            "vadapt_version": _version(),
-            "parent": cfg.output.parent,
-            "notes": _join_text(cfg.output.notes, info.get("notes")),
-            "license": cfg.output.license,
-            "intended_use": _join_text(cfg.output.intended_use, info.get("intended_use")),
-        }
-        manifest = commit(model, draft, reg, version=cfg.output.version)
-    accelerator.wait_for_everyone()
+        },
+        "backbone": {"name": res.backbone_ref, "fingerprint": run.fingerprint},
+        "labels": list(labels),
+        "training": _jsonable(
+            {
+                **_training_record(res, run, splits, t_start),
+                "headline": list(headline(task)),
+                "gate": gate,
+                "baseline_notes": notes,
+            }
+        ),
+        "metrics": metrics,
+        "baselines": baselines,
+        "context": run.outcome.context.state,
+        "data_fingerprint": data_fingerprint(splits),
+        "plugins": plugin_versions(h.host),
+        "vadapt_version": _version(),
+        "parent": cfg.output.parent,
+        "notes": _join_text(tag, _join_text(cfg.output.notes, info.get("notes"))),
+        "license": cfg.output.license,
+        "intended_use": _join_text(cfg.output.intended_use, info.get("intended_use")),
+    }
+
+
+def _gate_text(gate: dict[str, Any]) -> str:
+    return (
+        f"test {gate['metric']} {gate['adapter']:.4f} does not beat the majority baseline "
+        f"{gate['majority']:.4f}"
+        + (f" / floor {gate['floor']}" if gate["floor"] is not None else "")
+    )
+
+
+def _training_record(res: Resolved, run: Run, splits: Splits, t_start: float) -> dict[str, Any]:
+    cfg, task, out = res.config, res.task, run.outcome
+    return {
+        "config": cfg.model_dump(mode="json"),
+        "lr": effective_lr(cfg),
+        "engine": {
+            "head": task.head.value,
+            "modality": task.modality.value,
+            "backbone_modality": Modality(run.loaded.modality).value,
+            "architecture": run.loaded.architecture,
+            "target_norm": list(run.ctx.target_norm),
+            "temperature": cfg.train.temperature,
+            "max_length": cfg.train.max_length,
+            "image_size": cfg.train.image_size,
+            "precision": run.precision,
+            "processes": run.accelerator.num_processes,
+        },
+        "steps": out.steps,
+        "epochs_run": out.epochs_run,
+        "best_step": out.best_step,
+        "stopped_early": out.stopped_early,
+        "samples_per_second": round(out.samples_per_second, 2),
+        "trainable_parameters": run.trainable,
+        "total_parameters": run.total,
+        "history": out.history,
+        "data": {"sizes": splits.sizes(), "info": dict(splits.info)},
+        "seconds": round(time.perf_counter() - t_start, 2),
+    }
+
+
+def _result(
+    run: Run,
+    manifest: Any,
+    metrics: dict[str, Any],
+    baselines: dict[str, Any],
+    gate: dict[str, Any] | None,
+    t_start: float,
+) -> AdaptResult:
+    out = run.outcome
     return AdaptResult(
         manifest=manifest,
         ref=manifest.ref if manifest is not None else None,
         metrics=metrics,
         baselines=baselines,
-        history=outcome.history,
-        log_path=str(log_path) if log_path else None,
-        samples_per_second=outcome.samples_per_second,
-        train_seconds=outcome.train_seconds,
-        train_cpu_seconds=outcome.train_cpu_seconds,
-        hook_seconds=outcome.hook_seconds,
-        trainable_parameters=trainable,
-        total_parameters=total,
-        steps=outcome.steps,
+        history=out.history,
+        log_path=str(run.log_path) if run.log_path else None,
+        samples_per_second=out.samples_per_second,
+        train_seconds=out.train_seconds,
+        train_cpu_seconds=out.train_cpu_seconds,
+        hook_seconds=out.hook_seconds,
+        trainable_parameters=run.trainable,
+        total_parameters=run.total,
+        steps=out.steps,
         seconds=time.perf_counter() - t_start,
-        model=model,
-        context=ctx,
-        main_process=accelerator.is_main_process,
+        model=run.model,
+        context=run.ctx,
+        main_process=run.accelerator.is_main_process,
+        gate=gate,
+        run_context=out.context,
     )
 
 

@@ -1,5 +1,11 @@
-"""The one training loop (HF Accelerate): AdamW, warm-up + decay, clipping, accumulation,
-early stopping with the best checkpoint restored, a JSONL log of every evaluation."""
+"""The one training loop (HF Accelerate), in named steps.
+
+``train`` = prepare (loader, AdamW, ``transformers.get_scheduler``) → fit (epochs of
+``_step``, augmentation per epoch, validation through :class:`Validator`) → restore the
+best checkpoint. :class:`EarlyStopping` decides when to stop; the validator keeps the
+best checkpoint *and* the run context learnt on that evaluation (a threshold), which
+the test evaluation and the manifest then use.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +22,14 @@ import numpy as np
 import torch
 from vadapt_registry.errors import InvalidConfig, PluginError, TrainingDiverged
 
-from vadapt.engine.data.checks import check_examples, encode_targets
+from vadapt.engine.data.checks import check_examples
 from vadapt.engine.data.collate import ExampleDataset
 from vadapt.engine.evaluate import EvalContext, evaluate_split
-from vadapt.engine.metrics import better
+from vadapt.kit import RunContext, references
 from vadapt.types import Example, TaskSpec
+
+SCHEDULERS = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
+"""Our ``train.scheduler`` names → ``transformers.get_scheduler`` names."""
 
 
 @dataclass
@@ -28,6 +37,7 @@ class TrainOutcome:
     history: list[dict[str, Any]] = field(default_factory=list)
     best: dict[str, float] | None = None
     best_step: int = 0
+    context: RunContext = field(default_factory=lambda: RunContext("test"))
     steps: int = 0
     epochs_run: int = 0
     stopped_early: bool = False
@@ -41,19 +51,28 @@ class TrainOutcome:
         return self.samples / self.train_seconds if self.train_seconds > 0 else 0.0
 
 
-def lr_lambda(kind: str, warmup: int, total: int):  # type: ignore[no-untyped-def]
-    def f(step: int) -> float:
-        if warmup > 0 and step < warmup:
-            return (step + 1) / warmup
-        if kind == "constant":
-            return 1.0
-        progress = (step - warmup) / max(1, total - warmup)
-        progress = min(max(progress, 0.0), 1.0)
-        if kind == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * progress))
-        return max(0.0, 1.0 - progress)
+@dataclass
+class EarlyStopping:
+    """Patience on the task's metric: ``update`` says whether a value is the best yet."""
 
-    return f
+    mode: str
+    patience: int
+    best: float | None = None
+    since_best: int = 0
+
+    def update(self, value: float) -> bool:
+        improved = math.isfinite(value) and (
+            self.best is None or (value > self.best if self.mode == "max" else value < self.best)
+        )
+        if improved:
+            self.best, self.since_best = value, 0
+        else:
+            self.since_best += 1
+        return improved
+
+    @property
+    def should_stop(self) -> bool:
+        return self.patience > 0 and self.since_best >= self.patience
 
 
 def param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
@@ -85,8 +104,231 @@ def restore(model: Any, snap: dict[str, dict[str, torch.Tensor]]) -> None:
     model.head.load_state_dict(snap["head"])
 
 
-def _progress_enabled(progress: bool, main: bool) -> bool:
-    return progress and main and sys.stderr.isatty()
+class Validator:
+    """Evaluates validation, logs it, and keeps the best checkpoint and its context."""
+
+    def __init__(
+        self,
+        model: Any,
+        ctx: EvalContext,
+        hooks: Any,
+        task: TaskSpec,
+        cfg: Any,
+        examples: Sequence[Example],
+        log_path: Path | None,
+        out: TrainOutcome,
+    ) -> None:
+        self.model, self.ctx, self.hooks, self.task = model, ctx, hooks, task
+        self.examples, self.out = examples, out
+        self.stopping = EarlyStopping(task.metric_mode, cfg.train.patience)
+        self.best_snap: dict[str, Any] | None = None
+        self.log = open(log_path, "a", encoding="utf-8") if log_path is not None else None
+
+    def __call__(self, epoch: int, lr: float) -> bool:
+        """Evaluate now; True when early stopping says stop."""
+        t0 = time.perf_counter()
+        context = RunContext("validation")
+        metrics = evaluate_split(
+            self.model, self.ctx, self.hooks, self.examples, "validation", context
+        )
+        value = self._watched(metrics)
+        record = {
+            "step": self.out.steps,
+            "epoch": epoch,
+            "split": "validation",
+            "lr": lr,
+            "seconds": round(time.perf_counter() - t0, 3),
+            **metrics,
+        }
+        self.out.history.append(record)
+        if self.log is not None:
+            self.log.write(json.dumps(record, sort_keys=True, allow_nan=True) + "\n")
+            self.log.flush()
+        if self.stopping.update(value):
+            self.best_snap = snapshot(self.model)
+            self.out.best, self.out.best_step = metrics, self.out.steps
+            self.out.context = context.for_test()
+        return self.stopping.should_stop
+
+    def _watched(self, metrics: dict[str, float]) -> float:
+        if self.task.metric not in metrics:
+            raise PluginError(
+                f"task {self.task.id!r} watches metric {self.task.metric!r} but validation "
+                f"produced only {sorted(metrics)}",
+                fix="the task's plugin must return that metric from its evaluate hook, or set "
+                "TaskSpec.metric to a metric of vadapt.kit.score",
+            )
+        return metrics[self.task.metric]
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+
+
+@dataclass
+class Prepared:
+    """What the loop iterates with, after ``accelerator.prepare``."""
+
+    model: Any
+    optimizer: Any
+    loader: Any
+    scheduler: Any
+    dataset: ExampleDataset
+    generator: torch.Generator
+    total: int
+
+
+def prepare(
+    model: Any,
+    accelerator: Any,
+    ctx: EvalContext,
+    task: TaskSpec,
+    cfg: Any,
+    lr: float,
+    train_examples: Sequence[Example],
+) -> Prepared:
+    from transformers import get_scheduler
+
+    tc = cfg.train
+    dataset = ExampleDataset(train_examples, references(task, train_examples, ctx.labels))
+    gen = torch.Generator()
+    gen.manual_seed(tc.seed)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=tc.batch_size, shuffle=True, collate_fn=ctx.collator, generator=gen
+    )
+    optimizer = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=lr)
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    total = tc.epochs * max(1, math.ceil(len(loader) / tc.grad_accum))
+    total = min(total, tc.max_steps) if tc.max_steps else total
+    scheduler = get_scheduler(
+        SCHEDULERS[tc.scheduler],
+        optimizer,
+        num_warmup_steps=round(tc.warmup_ratio * total),
+        num_training_steps=total,
+    )
+    return Prepared(model, optimizer, loader, scheduler, dataset, gen, total)
+
+
+def _batch_size(batch: dict[str, Any]) -> int:
+    if "groups" in batch:
+        return len(batch["groups"])
+    return int(next(v for v in batch.values() if isinstance(v, torch.Tensor)).shape[0])
+
+
+def _step(
+    p: Prepared,
+    accelerator: Any,
+    raw_model: Any,
+    hooks: Any,
+    task: TaskSpec,
+    cfg: Any,
+    batch: dict[str, Any],
+    ctx: EvalContext,
+    out: TrainOutcome,
+    epoch: int,
+) -> None:
+    """One micro-batch: loss (+ adversarial term), divergence check, backward, update."""
+    adv = cfg.adversarial
+    with accelerator.accumulate(p.model):
+        logits = p.model(batch)
+        loss = ctx.loss_fn(logits, batch)
+        if adv.enabled:
+            t0 = time.perf_counter()
+            extra = hooks.adversarial_step(task, raw_model, batch, ctx.loss_fn, adv)
+            out.hook_seconds += time.perf_counter() - t0
+            if extra is not None:
+                loss = loss + adv.weight * extra
+        _check_finite(loss, accelerator, task, out.steps + 1, epoch)
+        accelerator.backward(loss)
+        if accelerator.sync_gradients and cfg.train.grad_clip > 0:
+            accelerator.clip_grad_norm_(p.model.parameters(), cfg.train.grad_clip)
+        p.optimizer.step()
+        p.optimizer.zero_grad(set_to_none=True)
+
+
+def _check_finite(loss: Any, accelerator: Any, task: TaskSpec, step: int, epoch: int) -> None:
+    bad = ~torch.isfinite(loss.detach())
+    if accelerator.num_processes > 1:
+        bad = accelerator.reduce(bad.float(), reduction="sum") > 0
+    if bool(bad):
+        raise TrainingDiverged(
+            f"training of {task.id!r} diverged at step {step} (epoch {epoch + 1}): "
+            f"loss is {loss.item()}; nothing was saved",
+            fix="lower train.lr, enable train.grad_clip, or check the data for extreme values",
+        )
+
+
+def _augment(
+    p: Prepared,
+    hooks: Any,
+    task: TaskSpec,
+    cfg: Any,
+    ctx: EvalContext,
+    examples: Sequence[Example],
+    epoch: int,
+    out: TrainOutcome,
+) -> None:
+    t0 = time.perf_counter()
+    rng = np.random.default_rng([cfg.train.seed, epoch])
+    augmented = hooks.augment(task, list(examples), rng, cfg.augment)
+    out.hook_seconds += time.perf_counter() - t0
+    check_examples(task, "train (augmented)", augmented, ctx.labels)
+    p.dataset.examples = augmented
+    p.dataset.targets = references(task, augmented, ctx.labels)
+
+
+def _progress(total: int, task: TaskSpec, progress: bool, main: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        desc=f"adapt {task.id}",
+        unit="step",
+        dynamic_ncols=True,
+        disable=not (progress and main and sys.stderr.isatty()),
+    )
+
+
+def _epoch(
+    p: Prepared,
+    accelerator: Any,
+    raw_model: Any,
+    hooks: Any,
+    task: TaskSpec,
+    cfg: Any,
+    ctx: EvalContext,
+    out: TrainOutcome,
+    validate: Validator,
+    epoch: int,
+    bar: Any,
+) -> bool:
+    """One pass over the loader; True when training must stop (budget or patience)."""
+    tc = cfg.train
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
+    stop = False
+    for batch in p.loader:
+        _step(p, accelerator, raw_model, hooks, task, cfg, batch, ctx, out, epoch)
+        out.samples += _batch_size(batch) * accelerator.num_processes
+        if not accelerator.sync_gradients:
+            continue
+        p.scheduler.step()
+        out.steps += 1
+        bar.update(1)
+        if tc.eval_every and out.steps % tc.eval_every == 0:
+            out.train_seconds += time.perf_counter() - t_wall
+            out.train_cpu_seconds += time.process_time() - t_cpu
+            stop = validate(epoch + 1, p.scheduler.get_last_lr()[0])
+            p.model.train()
+            t_wall, t_cpu = time.perf_counter(), time.process_time()
+        if stop or out.steps >= p.total:
+            stop = True
+            break
+    out.train_seconds += time.perf_counter() - t_wall
+    out.train_cpu_seconds += time.process_time() - t_cpu
+    if not tc.eval_every:
+        stop = validate(epoch + 1, p.scheduler.get_last_lr()[0]) or stop
+        p.model.train()
+    return stop
 
 
 def train(
@@ -103,158 +345,32 @@ def train(
     log_path: Path | None,
     progress: bool = True,
 ) -> TrainOutcome:
-    tc = cfg.train
     out = TrainOutcome()
-    targets = encode_targets(task, train_examples, ctx.labels)
-    dataset = ExampleDataset(train_examples, targets)
-    gen = torch.Generator()
-    gen.manual_seed(tc.seed)
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=tc.batch_size, shuffle=True, collate_fn=ctx.collator, generator=gen
-    )
-    optimizer = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=lr)
     raw_model = model
-    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    steps_per_epoch = max(1, math.ceil(len(loader) / tc.grad_accum))
-    total = tc.epochs * steps_per_epoch
-    if tc.max_steps:
-        total = min(total, tc.max_steps)
-    warmup = round(tc.warmup_ratio * total)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(tc.scheduler, warmup, total))
-    loss_fn = ctx.loss_fn
+    p = prepare(model, accelerator, ctx, task, cfg, lr, train_examples)
     main = accelerator.is_main_process
-    multi = accelerator.num_processes > 1
-    adv_cfg = cfg.adversarial
-    mode = task.metric_mode
-    best_value: float | None = None
-    best_snap = None
-    since_best = 0
-    log_fh = open(log_path, "a", encoding="utf-8") if (log_path is not None and main) else None
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=total,
-        desc=f"adapt {task.id}",
-        unit="step",
-        disable=not _progress_enabled(progress, main),
-        dynamic_ncols=True,
+    validate = Validator(
+        raw_model, ctx, hooks, task, cfg, val_examples, log_path if main else None, out
     )
-
-    def run_eval(epoch: int) -> bool:
-        """Evaluate on validation; returns True when early stopping says stop."""
-        nonlocal best_value, best_snap, since_best
-        t0 = time.perf_counter()
-        metrics = evaluate_split(raw_model, ctx, hooks, val_examples, "validation")
-        if task.metric not in metrics:
-            raise PluginError(
-                f"task {task.id!r} watches metric {task.metric!r} but validation produced only "
-                f"{sorted(metrics)}",
-                fix="the task's plugin must return that metric from its evaluate hook, or set "
-                "TaskSpec.metric to one of the core metrics",
-            )
-        value = metrics[task.metric]
-        record = {
-            "step": out.steps,
-            "epoch": epoch,
-            "split": "validation",
-            "lr": scheduler.get_last_lr()[0],
-            "seconds": round(time.perf_counter() - t0, 3),
-            **metrics,
-        }
-        out.history.append(record)
-        if log_fh is not None:
-            log_fh.write(json.dumps(record, sort_keys=True, allow_nan=True) + "\n")
-            log_fh.flush()
-        bar.set_postfix({task.metric: f"{value:.4f}"})
-        if math.isfinite(value) and better(value, best_value, mode):
-            best_value, since_best = value, 0
-            best_snap = snapshot(raw_model)
-            out.best, out.best_step = metrics, out.steps
-        else:
-            since_best += 1
-        return tc.patience > 0 and since_best >= tc.patience
-
-    stop = False
+    bar = _progress(p.total, task, progress, main)
     try:
-        model.train()
-        for epoch in range(tc.epochs):
+        p.model.train()
+        for epoch in range(cfg.train.epochs):
             out.epochs_run = epoch + 1
             if cfg.augment.enabled:
-                t0 = time.perf_counter()
-                rng = np.random.default_rng([tc.seed, epoch])
-                augmented = hooks.augment(task, list(train_examples), rng, cfg.augment)
-                out.hook_seconds += time.perf_counter() - t0
-                check_examples(task, "train (augmented)", augmented, ctx.labels)
-                dataset.examples = augmented
-                dataset.targets = encode_targets(task, augmented, ctx.labels)
-            gen.manual_seed(tc.seed * 1000003 + epoch)
-            t_epoch, c_epoch = time.perf_counter(), time.process_time()
-            for batch in loader:
-                with accelerator.accumulate(model):
-                    logits = model(batch)
-                    loss = loss_fn(logits, batch)
-                    if adv_cfg.enabled:
-                        t0 = time.perf_counter()
-                        extra = hooks.adversarial_step(task, raw_model, batch, loss_fn, adv_cfg)
-                        out.hook_seconds += time.perf_counter() - t0
-                        if extra is not None:
-                            loss = loss + adv_cfg.weight * extra
-                    bad = ~torch.isfinite(loss.detach())
-                    if multi:
-                        bad = accelerator.reduce(bad.float(), reduction="sum") > 0
-                    if bool(bad):
-                        raise TrainingDiverged(
-                            f"training of {task.id!r} diverged at step {out.steps + 1} "
-                            f"(epoch {epoch + 1}): "
-                            f"loss is {loss.item()}; nothing was saved",
-                            fix="lower train.lr, enable train.grad_clip, "
-                            "or check the data for extreme values",
-                        )
-                    accelerator.backward(loss)
-                    if accelerator.sync_gradients and tc.grad_clip > 0:
-                        accelerator.clip_grad_norm_(model.parameters(), tc.grad_clip)
-                    optimizer.step()
-                    optimizer.zero_grad(set_to_none=True)
-                n = (
-                    len(batch["groups"])
-                    if "groups" in batch
-                    else int(
-                        next(v for k, v in batch.items() if isinstance(v, torch.Tensor)).shape[0]
-                    )
-                )
-                out.samples += n * accelerator.num_processes
-                if accelerator.sync_gradients:
-                    scheduler.step()
-                    out.steps += 1
-                    bar.update(1)
-                    if tc.eval_every and out.steps % tc.eval_every == 0:
-                        out.train_seconds += time.perf_counter() - t_epoch
-                        out.train_cpu_seconds += time.process_time() - c_epoch
-                        stop = run_eval(epoch + 1)
-                        model.train()
-                        t_epoch, c_epoch = time.perf_counter(), time.process_time()
-                    if out.steps >= total:
-                        stop = True
-                    if stop:
-                        break
-            out.train_seconds += time.perf_counter() - t_epoch
-            out.train_cpu_seconds += time.process_time() - c_epoch
-            if not tc.eval_every:
-                stop = run_eval(epoch + 1) or stop
-                model.train()
-            if stop:
+                _augment(p, hooks, task, cfg, ctx, train_examples, epoch, out)
+            p.generator.manual_seed(cfg.train.seed * 1000003 + epoch)
+            if _epoch(p, accelerator, raw_model, hooks, task, cfg, ctx, out, validate, epoch, bar):
                 break
-        out.stopped_early = out.steps < total
+        out.stopped_early = out.steps < p.total
         if not out.history or out.history[-1]["step"] != out.steps:
-            run_eval(out.epochs_run)
+            validate(out.epochs_run, p.scheduler.get_last_lr()[0])
     finally:
         bar.close()
-        if log_fh is not None:
-            log_fh.close()
-    model.eval()
-    if best_snap is not None:
-        restore(raw_model, best_snap)
+        validate.close()
+    p.model.eval()
+    if validate.best_snap is not None:
+        restore(raw_model, validate.best_snap)
     elif not out.history:
         raise InvalidConfig(
             "training ran no evaluation", fix="check train.epochs / train.max_steps"

@@ -1,76 +1,41 @@
 """Adaptation methods: what is trained, and how its weights are saved and reloaded.
 
-peft provides ``lora``, ``ia3`` and ``prompt-tuning`` (saved as peft's own
-``adapter_config.json`` + ``adapter_model.safetensors``); vadapt provides ``full``,
-``freeze``, ``bitfit`` and ``bottleneck`` (saved as ``weights.safetensors``).
-``METHODS`` describes each without importing torch; ``apply_method`` does the work.
+Methods are registered, not switched on by name (DESIGN.md §9): each method is one
+module holding its pydantic config (``MethodConfig`` subclass, ``name`` discriminator),
+default learning rate, description, modalities, library, how it wraps a loaded
+backbone, how serving swaps it and how its config is rebuilt on load, as one
+:class:`Method` (``vadapt.methods.registry``). Built-ins: ``full.py``, ``freeze.py``,
+``bitfit.py`` (vadapt, ``weights.safetensors``), ``lora.py``, ``ia3.py``,
+``prompt_tuning.py`` (peft, peft's own ``adapter_config.json`` +
+``adapter_model.safetensors``) and ``bottleneck.py`` (vadapt). A plugin adds a method
+with the ``register_methods`` hook (docs/hooks.md#register_methods); ``vadapt methods``
+lists them all. Shared implementation: ``base.py``, ``native.py``, ``peft_methods.py``,
+``targets.py``; ``options.py`` picks a config's class by its ``name``.
+
+This package imports neither torch nor peft; ``apply_method`` does the work.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vadapt_registry.errors import InvalidConfig
 
+from vadapt.methods.options import MethodConfig
+from vadapt.methods.registry import (
+    Method,
+    find_method,
+    get_method,
+    method_owner,
+    methods,
+    register_method,
+    unregister_method,
+)
 from vadapt.types import BackboneSpec, Modality, TaskSpec
 
 if TYPE_CHECKING:
-    from vadapt.config import MethodConfig
     from vadapt.methods.base import Adaptation
     from vadapt.types import LoadedBackbone
-
-
-@dataclass(frozen=True)
-class MethodInfo:
-    name: str
-    description: str
-    options: tuple[str, ...]
-    modalities: tuple[Modality, ...]
-    library: str
-
-
-_TEXT_IMAGE = (Modality.TEXT, Modality.IMAGE)
-
-METHODS: dict[str, MethodInfo] = {
-    m.name: m
-    for m in (
-        MethodInfo("full", "train every backbone weight and the head", (), _TEXT_IMAGE, "vadapt"),
-        MethodInfo(
-            "freeze", "train only the top N layers and the head", ("layers",), _TEXT_IMAGE, "vadapt"
-        ),
-        MethodInfo(
-            "lora",
-            "low-rank updates on target modules "
-            "(text: attention query/value; images: 1x1/kxk convs)",
-            ("r", "alpha", "dropout", "target_modules"),
-            _TEXT_IMAGE,
-            "peft",
-        ),
-        MethodInfo(
-            "ia3",
-            "learned rescaling vectors on keys, values and feed-forward",
-            ("target_modules",),
-            _TEXT_IMAGE,
-            "peft",
-        ),
-        MethodInfo(
-            "prompt-tuning",
-            "learned virtual tokens prepended to the input (text only)",
-            ("num_virtual_tokens",),
-            (Modality.TEXT,),
-            "peft",
-        ),
-        MethodInfo("bitfit", "train only bias terms (and the head)", (), _TEXT_IMAGE, "vadapt"),
-        MethodInfo(
-            "bottleneck",
-            "Houlsby-style residual adapters (down-project, GELU, up-project) after target modules",
-            ("reduction", "dropout", "target_modules"),
-            _TEXT_IMAGE,
-            "vadapt",
-        ),
-    )
-}
 
 
 def backbone_modality(spec: BackboneSpec) -> Modality:
@@ -79,7 +44,7 @@ def backbone_modality(spec: BackboneSpec) -> Modality:
 
 def check_method(cfg: MethodConfig, task: TaskSpec, backbone: BackboneSpec) -> None:
     """Method x backbone modality x task modality, before anything loads."""
-    info = METHODS[cfg.name]
+    info = get_method(cfg.name)
     bmod = backbone_modality(backbone)
     if bmod not in info.modalities:
         raise InvalidConfig(
@@ -100,35 +65,74 @@ def check_method(cfg: MethodConfig, task: TaskSpec, backbone: BackboneSpec) -> N
         )
 
 
+def as_method_config(cfg: Any) -> MethodConfig:
+    """``cfg`` (a MethodConfig, or a mapping) as an instance of its method's config class."""
+    from vadapt.methods.options import method_config
+    from vadapt.methods.registry import DEFAULT_METHOD
+
+    return method_config(cfg, DEFAULT_METHOD)  # type: ignore[no-any-return]
+
+
 def apply_method(cfg: MethodConfig, loaded: LoadedBackbone) -> Adaptation:
     """Wrap/freeze the loaded backbone for ``cfg``; returns the trainable adaptation."""
-    from vadapt.methods import bottleneck, native, peft_methods
-
-    if cfg.name in ("lora", "ia3", "prompt-tuning"):
-        return peft_methods.PeftAdaptation(cfg, loaded)
-    if cfg.name == "bottleneck":
-        return bottleneck.BottleneckAdaptation(cfg, loaded)
-    return native.NativeAdaptation(cfg, loaded)
+    cfg = as_method_config(cfg)
+    return get_method(cfg.name).apply(cfg, loaded)  # type: ignore[no-any-return]
 
 
-def describe_methods() -> list[dict[str, Any]]:
-    """For ``vadapt methods``: each method with its options, defaults and descriptions."""
-    from vadapt.config import DEFAULT_LR, MethodConfig
+def stored_options(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored ``method:`` mapping with only the options its method has (adapters saved
+    before each method had its own config stored every method's options)."""
+    method = get_method(str(data.get("name", "")))
+    return {k: v for k, v in data.items() if k in method.config.model_fields}
 
-    fields = MethodConfig.model_fields
-    out = []
-    for m in METHODS.values():
-        out.append(
-            {
-                "name": m.name,
-                "description": m.description,
-                "library": m.library,
-                "modalities": [x.value for x in m.modalities],
-                "default_lr": DEFAULT_LR[m.name],
-                "options": {
-                    o: {"default": fields[o].default, "description": fields[o].description}
-                    for o in m.options
-                },
-            }
-        )
-    return out
+
+def reload_method(
+    name: str, stored: dict[str, Any], files: dict[str, bytes], where: str
+) -> tuple[MethodConfig, Any]:
+    """A manifest's ``method.config`` (``{options, resolved}``) -> (config, what the
+    method recovered from the adapter's files, e.g. its peft config)."""
+    method = get_method(name)
+    options = stored_options({**stored.get("options", {}), "name": name})
+    cfg = method.config.model_validate(options)
+    return method.reload(cfg, stored.get("resolved", {}), files, where)  # type: ignore[no-any-return]
+
+
+def describe_methods(hooks: Any = None) -> list[dict[str, Any]]:
+    """For ``vadapt methods``: built-in and plugin methods with options and defaults."""
+    from vadapt.hooks import hooks as default_hooks
+
+    (hooks or default_hooks()).methods()  # plugins' methods join the registry
+    return [
+        {
+            "name": m.name,
+            "description": m.description,
+            "library": m.library,
+            "plugin": method_owner(m.name),
+            "modalities": [x.value for x in m.modalities],
+            "default_lr": m.default_lr,
+            "options": m.options(),
+        }
+        for m in methods().values()
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "METHODS":  # the former name -> description table
+        return methods()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "Method",
+    "MethodConfig",
+    "apply_method",
+    "check_method",
+    "describe_methods",
+    "find_method",
+    "get_method",
+    "methods",
+    "register_method",
+    "reload_method",
+    "stored_options",
+    "unregister_method",
+]

@@ -7,12 +7,25 @@ attached with forward hooks, so the backbone's own parameter names never change.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from vadapt_registry.errors import IncompatibleBaseModel
 
 from vadapt.methods.base import Adaptation, check_state
+from vadapt.methods.options import MethodConfig, TargetModules
+from vadapt.methods.registry import Method
 from vadapt.methods.targets import bottleneck_targets
+
+
+class BottleneckConfig(MethodConfig):
+    name: Literal["bottleneck"] = Field("bottleneck", description="adaptation method")
+    reduction: int = Field(16, ge=1, description="hidden size / adapter width")
+    dropout: float = Field(0.0, ge=0, lt=1, description="dropout inside the adapters")
+    target_modules: TargetModules = Field(
+        None,
+        description="modules after which adapters are inserted; None = per-architecture default",
+    )
 
 
 def _out_width(module: Any) -> tuple[int, bool]:
@@ -57,7 +70,7 @@ class BottleneckAdaptation(Adaptation):
     def __init__(self, cfg: Any, loaded: Any) -> None:
         import torch.nn as nn
 
-        self.name = "bottleneck"
+        self.name = cfg.name
         self.module = loaded.model
         for p in self.module.parameters():
             p.requires_grad_(False)
@@ -76,12 +89,12 @@ class BottleneckAdaptation(Adaptation):
         self.attach()
         if not len(self.extra):
             raise IncompatibleBaseModel(
-                f"method 'bottleneck': no module of backbone {loaded.architecture!r} matches "
+                f"method {cfg.name!r}: no module of backbone {loaded.architecture!r} matches "
                 f"target_modules {targets}",
                 fix="set method.target_modules to module names that exist in this backbone",
             )
         self.resolved = {
-            "name": "bottleneck",
+            "name": cfg.name,
             "reduction": cfg.reduction,
             "dropout": cfg.dropout,
             "target_modules": targets,
@@ -109,3 +122,24 @@ class BottleneckAdaptation(Adaptation):
     def load_adapter_state(self, state: dict[str, Any], where: str = "weights") -> None:
         check_state(self.extra.state_dict(), state, where)
         self.extra.load_state_dict(state)
+
+
+def reload_bottleneck(
+    cfg: BottleneckConfig, resolved: dict[str, Any], files: dict[str, bytes], where: str
+) -> tuple[BottleneckConfig, None]:
+    """The targets the adapters were attached to (a later default must not move them)."""
+    if resolved.get("target_modules"):
+        cfg = cfg.model_copy(update={"target_modules": list(resolved["target_modules"])})
+    return cfg, None
+
+
+METHOD = Method(
+    name="bottleneck",
+    config=BottleneckConfig,
+    description="Houlsby-style residual adapters (down-project, GELU, up-project) "
+    "after target modules",
+    apply=BottleneckAdaptation,
+    default_lr=1e-3,
+    serving="hooks",
+    reload=reload_bottleneck,
+)

@@ -1,4 +1,8 @@
-"""lora, ia3 and prompt-tuning through peft, saved in peft's own format."""
+"""Methods through peft (lora, ia3, prompt-tuning, a plugin's), saved in peft's own format.
+
+A peft method's module builds its peft config and wraps the backbone with
+:class:`PeftAdaptation`; its ``Method`` uses ``reload=reload_peft`` and ``serving="peft"``.
+"""
 
 from __future__ import annotations
 
@@ -6,64 +10,40 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vadapt_registry.errors import CorruptAdapter, IncompatibleBaseModel, InvalidConfig
+from vadapt_registry.errors import CorruptAdapter, IncompatibleBaseModel
 
 from vadapt.methods.base import Adaptation, check_state, read_tensors
-from vadapt.methods.targets import ia3_targets, lora_targets
 from vadapt.types import Modality
 
 PEFT_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
-def _peft_config(cfg: Any, loaded: Any) -> Any:
-    from peft import IA3Config, LoraConfig, PromptTuningConfig
+def peft_task_type(loaded: Any) -> str | None:
+    """peft's task type for a backbone: feature extraction for text, none for images."""
+    return "FEATURE_EXTRACTION" if loaded.modality == Modality.TEXT else None
 
-    text = loaded.modality == Modality.TEXT
-    task_type = "FEATURE_EXTRACTION" if text else None
-    if cfg.name == "lora":
-        targets = cfg.target_modules or lora_targets(loaded.model, loaded.architecture, not text)
-        return LoraConfig(
-            r=cfg.r,
-            lora_alpha=cfg.alpha,
-            lora_dropout=cfg.dropout,
-            target_modules=targets,
-            bias="none",
-            task_type=task_type,
-        )
-    if cfg.name == "ia3":
-        if cfg.target_modules:
-            targets, ff = list(cfg.target_modules), []
-        else:
-            targets, ff = ia3_targets(loaded.model, loaded.architecture, not text)
-        return IA3Config(target_modules=targets, feedforward_modules=ff, task_type=task_type)
-    if cfg.name == "prompt-tuning":
-        if not text:
-            raise InvalidConfig(
-                "config field method.name: 'prompt-tuning' needs a text backbone (virtual tokens)",
-                fix="use lora, ia3, bitfit, bottleneck, freeze or full for images",
-            )
-        base_cfg = loaded.model.config
-        return PromptTuningConfig(
-            task_type=task_type,
-            num_virtual_tokens=cfg.num_virtual_tokens,
-            token_dim=base_cfg.hidden_size,
-            num_transformer_submodules=1,
-            num_attention_heads=base_cfg.num_attention_heads,
-            num_layers=base_cfg.num_hidden_layers,
-            prompt_tuning_init="RANDOM",
-        )
-    raise ValueError(cfg.name)  # pragma: no cover
+
+def reload_peft(
+    cfg: Any, resolved: dict[str, Any], files: dict[str, bytes], where: str
+) -> tuple[Any, Any]:
+    """``Method.reload`` of every peft method: the peft config stored with the adapter."""
+    return cfg, peft_config_from_files(files, where)
 
 
 class PeftAdaptation(Adaptation):
-    """``adapter_name``/``into``: add this adapter under that name to an existing PeftModel
-    ``into`` (one base, several adapters: ``vadapt.serving``) instead of wrapping ``loaded``."""
+    """``loaded`` wrapped by peft with ``peft_config``.
+
+    ``adapter_name``/``into``: add this adapter under that name to an existing PeftModel
+    ``into`` (one base, several adapters: ``vadapt.serving``) instead of wrapping ``loaded``.
+    ``resolved`` (stored in the manifest) holds the peft config, the method's options and
+    the target modules peft resolved.
+    """
 
     def __init__(
         self,
         cfg: Any,
         loaded: Any,
-        peft_config: Any = None,
+        peft_config: Any,
         *,
         adapter_name: str = "default",
         into: Any = None,
@@ -73,7 +53,7 @@ class PeftAdaptation(Adaptation):
         self.name = cfg.name
         self.loaded = loaded
         self.adapter_name = adapter_name
-        self.peft_config = peft_config or _peft_config(cfg, loaded)
+        self.peft_config = peft_config
         try:
             if into is not None:
                 into.add_adapter(adapter_name, self.peft_config)
@@ -90,11 +70,8 @@ class PeftAdaptation(Adaptation):
             ) from None
         d = self.peft_config.to_dict()
         self.resolved = {"name": cfg.name, "peft": _jsonable(d)}
-        for key in ("r", "alpha", "dropout"):
-            if cfg.name == "lora":
-                self.resolved[key] = getattr(cfg, key)
-        if cfg.name == "prompt-tuning":
-            self.resolved["num_virtual_tokens"] = cfg.num_virtual_tokens
+        for key, value in cfg.model_dump(exclude={"name", "target_modules"}).items():
+            self.resolved[key] = value
         tm = d.get("target_modules")
         if tm is not None:
             self.resolved["target_modules"] = (

@@ -2,19 +2,22 @@
 
 How adapters share a base
 -------------------------
-The base backbone is loaded once per *(backbone fingerprint, method family)* and kept:
+The base backbone is loaded once per *(backbone fingerprint, method family)* and kept.
+Each method says how it is swapped (``Method.serving``, ``vadapt.methods.registry``):
 
-* ``lora``, ``ia3``, ``prompt-tuning`` (peft): one ``PeftModel`` per peft type (peft
-  cannot mix types in one model). Each adapter is added under its own slot name
-  (``add_adapter``), made active with ``set_adapter`` and evicted with ``delete_adapter``.
-  The usual deployment, many LoRA adapters on one base, therefore holds ONE base copy.
-* ``plain`` family (``full``, ``freeze``, ``bitfit``, ``bottleneck``): these methods
-  replace base weights (or hook modules in), so they share one separate base copy.
-  Each resident adapter keeps its own tensors (a state dict on the device); a switch
-  restores the previous adapter's tensors from pristine copies of the base (taken the
-  first time a tensor is touched) and copies the next adapter's in; ``bottleneck``
-  adapters are hooked in and out. ``full`` thus keeps a whole model's tensors per
-  resident adapter and copies them on each switch (memory traffic of one model).
+* ``peft`` (``lora``, ``ia3``, ``prompt-tuning``): one ``PeftModel`` per method and peft
+  task type (peft cannot mix types in one model). Each adapter is added under its own
+  slot name (``add_adapter``), made active with ``set_adapter`` and evicted with
+  ``delete_adapter``. The usual deployment, many LoRA adapters on one base, therefore
+  holds ONE base copy.
+* ``plain`` family, methods that replace base weights (``weights``: ``full``,
+  ``freeze``, ``bitfit``) or hook modules in (``hooks``: ``bottleneck``): they share one
+  separate base copy. Each resident ``weights`` adapter keeps its own tensors (a state
+  dict on the device); a switch restores the previous adapter's tensors from pristine
+  copies of the base (taken the first time a tensor is touched) and copies the next
+  adapter's in; ``hooks`` adapters are attached and detached. ``full`` thus keeps a
+  whole model's tensors per resident adapter and copies them on each switch (memory
+  traffic of one model).
 
 Every adapter keeps its own head and inference context (its own max_length, image
 size, labels, target normalisation). Loading goes through the engine's own code:
@@ -41,8 +44,7 @@ from typing import Any
 
 from vadapt_registry.errors import IncompatibleBaseModel, InvalidConfig
 
-PEFT_FAMILIES = ("lora", "ia3", "prompt-tuning")
-PLAIN_METHODS = ("full", "freeze", "bitfit", "bottleneck")
+PLAIN_MODES = ("weights", "hooks")
 
 
 @dataclass
@@ -85,8 +87,15 @@ class _Entry:
     base: _Base
     lm: Any  # engine LoadedModel (model shares base.loaded.model)
     method: str
-    state: dict[str, Any] | None = None  # plain full/freeze/bitfit: this adapter's tensors
-    hooked: Any = None  # plain bottleneck: its BottleneckAdaptation (attach/detach)
+    state: dict[str, Any] | None = None  # plain "weights" methods: this adapter's tensors
+    hooked: Any = None  # plain "hooks" methods: its adaptation (attach/detach)
+
+
+def _serving(method: str) -> str | None:
+    """How ``method``'s adapters are swapped: ``Method.serving``."""
+    from vadapt.methods import get_method
+
+    return get_method(method).serving
 
 
 def _device() -> str:
@@ -256,10 +265,11 @@ class AdapterPool:
     @staticmethod
     def _family(src: Any) -> str:
         name = src.method_cfg.name
-        if name in PEFT_FAMILIES:
+        mode = _serving(name)
+        if mode == "peft":
             pc = src.peft_config
             return f"{name}:{getattr(pc, 'task_type', None)}"
-        if name in PLAIN_METHODS:
+        if mode in PLAIN_MODES:
             return "plain"
         raise InvalidConfig(f"adapter {src.manifest.ref}: method {name!r} cannot be pooled")
 
@@ -306,7 +316,7 @@ class AdapterPool:
                 base.peft_model = adaptation.module
             else:
                 adaptation = apply_method(src.method_cfg, loaded)
-                if src.method_cfg.name != "bottleneck":
+                if _serving(src.method_cfg.name) == "weights":
                     for k, v in adaptation.adapter_state().items():
                         if k not in base.pristine:
                             base.pristine[k] = v.detach().clone()
@@ -326,7 +336,7 @@ class AdapterPool:
             raise
         entry = _Entry(key, slot, base, lm, src.method_cfg.name)
         if base.family == "plain":
-            if entry.method == "bottleneck":
+            if _serving(entry.method) == "hooks":
                 entry.hooked = adaptation
             else:
                 entry.state = {k: v.detach().clone() for k, v in adaptation.adapter_state().items()}

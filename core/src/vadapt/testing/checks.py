@@ -15,14 +15,6 @@ import numpy as np
 from vadapt.plugins import ENTRY_POINT_GROUP
 from vadapt.types import HeadKind, Modality, TaskSpec
 
-FOREIGN_TASK = TaskSpec(
-    id="zz-foreign/task",
-    modality=Modality.TEXT,
-    head=HeadKind.CLASSIFICATION,
-    labels=("a", "b", "c"),
-    description="A task no real plugin owns; every plugin must ignore it.",
-)
-
 
 def plugin_name(plugin: Any) -> str:
     """The entry-point name the plugin is installed under, else one derived from its module."""
@@ -147,3 +139,13 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def call_own(plugin: Any, hook: str, **kwargs: Any) -> Any:
+    """Call ``plugin``'s own implementation of ``hook`` with the arguments it takes
+    (pluggy's rule), to see exactly what it returns for one of its tasks."""
+    import inspect
+
+    fn = getattr(plugin, hook)
+    names = inspect.signature(fn).parameters
+    return fn(**{k: v for k, v in kwargs.items() if k in names})

@@ -33,7 +33,6 @@ from vadapt.testing import checks
 from vadapt.testing.state import ContractState, task_ids
 from vadapt.types import BackboneInfo, HeadKind, TaskSpec
 
-_NO_DATA = "no plugin returned data"
 _IMPORT_PROBES: dict[tuple[str, str], subprocess.CompletedProcess[str]] = {}
 
 
@@ -167,12 +166,6 @@ class PluginContract:
                 problem = checks.example_problem(task, labels, ex)
                 assert problem is None, f"{task.id} {split}[{i}]: {problem}"
 
-    def test_load_data_ignores_foreign_task(self, contract: ContractState) -> None:
-        contract.require("load_data")
-        config = checks.FOREIGN_TASK.data_model()
-        with pytest.raises(PluginError, match=_NO_DATA):
-            contract.hooks.load_data(checks.FOREIGN_TASK, config)
-
     def test_augment(self, contract: ContractState, contract_task: str) -> None:
         contract.require("augment")
         task = contract.task(contract_task)
@@ -230,9 +223,7 @@ class PluginContract:
         loss.backward()
 
     # -- scoring --------------------------------------------------------------------
-    def test_evaluate(self, contract: ContractState, contract_task: str) -> None:
-        contract.require("evaluate")
-        task = contract.task(contract_task)
+    def _scoring_inputs(self, contract: ContractState, task: TaskSpec) -> tuple[Any, ...]:
         if task.head in (HeadKind.TOKEN_CLASSIFICATION, HeadKind.GENERATION):
             pytest.skip(f"no documented prediction shape for {task.head} yet")
         labels = contract.labels(task)
@@ -240,35 +231,95 @@ class PluginContract:
         examples = [ex for ex in test if checks.example_problem(task, labels, ex) is None]
         examples = examples[: self.max_examples]
         preds, refs = checks.fake_predictions(task, labels, examples)
+        return labels, examples, preds, refs
+
+    def test_evaluate(self, contract: ContractState, contract_task: str) -> None:
+        """The owner's metrics are namespaced, finite, never a kit metric under its own
+        name, never ``{}`` (return None when there is nothing domain-specific), and
+        include the watched and headline metrics (with ``vadapt.kit.score``'s)."""
+        from vadapt.engine.scoring import score_split
+        from vadapt.kit import RunContext, headline
+
+        contract.require("evaluate")
+        task = contract.task(contract_task)
+        labels, examples, preds, refs = self._scoring_inputs(contract, task)
+        context = RunContext("validation")
         for split in ("validation", "test"):
-            metrics = contract.hooks.evaluate(task, preds, refs, examples, labels, split)
-            for key, value in metrics.items():
+            own = checks.call_own(
+                type(self).plugin,
+                "evaluate",
+                task=task,
+                predictions=preds,
+                references=refs,
+                examples=examples,
+                labels=labels,
+                split=split,
+                context=context.scoped(contract.name),
+            )
+            assert own is None or own, (
+                f"{task.id}: evaluate returned {own!r} for its own task on {split}; "
+                "return None when the plugin adds nothing"
+            )
+            metrics = score_split(
+                contract.hooks, task, preds, refs, examples, labels, split, context
+            )
+            for key in own or {}:
                 prefix = key.split(".", 1)[0] if "." in key else None
                 assert prefix in contract.prefixes(), (
                     f"{task.id}: metric {key!r} must be namespaced '<plugin>.<metric>' "
                     f"with one of {sorted(contract.prefixes())}"
                 )
-                assert math.isfinite(value), f"{task.id}: metric {key!r} = {value}"
-            if "." in task.metric:
-                assert task.metric in metrics, (
-                    f"{task.id}: TaskSpec.metric {task.metric!r} (watched by early stopping) "
-                    f"is not returned by evaluate on {split}; got {sorted(metrics)}"
-                )
+            bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
+            assert not bad, f"{task.id}: non-finite metrics on {split}: {bad}"
+            wanted = {task.metric, *headline(task)} - {"loss"}
+            missing = sorted(wanted - set(metrics))
+            assert not missing, (
+                f"{task.id}: TaskSpec.metric/headline {missing} are neither vadapt.kit.score "
+                f"metrics nor returned by evaluate on {split}; got {sorted(metrics)[:12]}..."
+            )
+            context = context.for_test()
 
-    def test_evaluate_ignores_foreign_task(self, contract: ContractState) -> None:
-        contract.require("evaluate")
-        task = checks.FOREIGN_TASK
-        examples = [{"text": f"example {i}", "label": task.labels[i % 3]} for i in range(9)]
-        preds, refs = checks.fake_predictions(task, task.labels, examples)
-        metrics = contract.hooks.evaluate(task, preds, refs, examples, task.labels, "test")
-        assert not metrics, f"evaluate scored a task it does not own: {sorted(metrics)}"
+    def test_task_declarations(self, contract: ContractState, contract_task: str) -> None:
+        """Standard baselines exist; the recipe (``TaskSpec.defaults``) is a valid config."""
+        from vadapt.defaults import with_task_defaults
+        from vadapt.kit import STANDARD_BASELINES
+
+        task = contract.task(contract_task)
+        unknown = sorted(set(task.baselines) - set(STANDARD_BASELINES))
+        assert not unknown, (
+            f"{task.id}: TaskSpec.baselines names {unknown}, not standard baselines "
+            f"({', '.join(STANDARD_BASELINES)}); return your own from the baselines hook"
+        )
+        with_task_defaults(checks.adapt_config(task), task)  # raises InvalidConfig with the field
 
     def test_baselines(self, contract: ContractState, contract_task: str) -> None:
+        """The owner's own baselines: never ``{}``; each scored by the kit is finite."""
+        from vadapt.engine.scoring import score_predictions
+        from vadapt.kit import Predictions, RunContext
+
         contract.require("baselines")
         task = contract.task(contract_task)
         splits = contract.splits(task)
-        result = contract.hooks.baselines(task, splits, contract.labels(task), checks.fake_encode)
-        for name, metrics in result.items():
+        labels = contract.labels(task)
+        own = checks.call_own(
+            type(self).plugin,
+            "baselines",
+            task=task,
+            splits=splits,
+            labels=labels,
+            encode=checks.fake_encode,
+            context=RunContext("test").scoped(contract.name),
+        )
+        assert own is None or own, (
+            f"{task.id}: baselines returned {own!r} for its own task; return None when the "
+            "task has no baseline beyond TaskSpec.baselines"
+        )
+        for name, value in (own or {}).items():
+            metrics = (
+                score_predictions(contract.hooks, task, splits, labels, value)
+                if isinstance(value, Predictions)
+                else value
+            )
             assert isinstance(name, str) and metrics, f"{task.id}: baseline {name!r} is empty"
-            for key, value in metrics.items():
-                assert math.isfinite(value), f"{task.id}: baseline {name!r} {key} = {value}"
+            for key, v in metrics.items():
+                assert math.isfinite(v), f"{task.id}: baseline {name!r} {key} = {v}"

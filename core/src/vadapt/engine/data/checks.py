@@ -194,27 +194,6 @@ def check_splits(
             )
 
 
-def encode_targets(
-    task: TaskSpec, examples: Sequence[Example], labels: Sequence[str]
-) -> np.ndarray:
-    """References in the form the evaluate hook receives."""
-    if task.head == HeadKind.CLASSIFICATION:
-        index = {lab: i for i, lab in enumerate(labels)}
-        return np.array([index[str(ex["label"])] for ex in examples], dtype=np.int64)
-    if task.head == HeadKind.MULTILABEL:
-        index = {lab: i for i, lab in enumerate(labels)}
-        out = np.zeros((len(examples), len(labels)), dtype=np.float32)
-        for r, ex in enumerate(examples):
-            for x in ex["label"]:
-                out[r, index[str(x)]] = 1.0
-        return out
-    if task.head == HeadKind.REGRESSION:
-        return np.array([float(ex["label"]) for ex in examples], dtype=np.float32)
-    if task.head == HeadKind.RANKING:
-        return np.array([int(ex["positive"]) for ex in examples], dtype=np.int64)
-    raise InvalidConfig(f"head kind {task.head.value!r} is not supported by the engine yet")
-
-
 def data_fingerprint(splits: Splits) -> str:
     """sha256 over the canonicalised examples of every split (arrays by shape, dtype, bytes)."""
     import hashlib
