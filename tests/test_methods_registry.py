@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (pytest fixtures imported from engine_helpers)
-"""Methods are registered, not switched on by name (DESIGN.md §9; like peft's
+"""Methods are registered, not switched on by name (like peft's
 ``register_peft_method``): a third-party plugin adds ``head-only`` through the
 ``register_methods`` hook, in one module, and it lists, validates, trains, saves,
 reloads and serves like a built-in."""

@@ -1,4 +1,4 @@
-"""The listing commands never import torch, peft or transformers (DESIGN.md §1, §7).
+"""The listing commands never import torch, peft or transformers: listings must stay fast.
 
 Each command runs in a fresh interpreter with every installed plugin loaded (the
 real guarantee: a plugin importing torch at module level fails this test), then

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from vadapt import InvalidConfig, NotFound, PluginError, Splits, TaskSpec, global_hookimpl, hookimpl
-from vadapt.kit import RunContext
 from vadapt.hooks import Hooks
+from vadapt.kit import RunContext
 from vadapt.plugins import create_host
 
 TASK = TaskSpec(
@@ -175,7 +177,7 @@ def test_optional_hooks_are_not_misspellings():
 class Stranger:
     """Implements task hooks without @global_hookimpl and owns no task."""
 
-    calls: list[str] = []
+    calls: ClassVar[list[str]] = []
 
     @hookimpl
     def load_data(self, task):

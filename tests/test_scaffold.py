@@ -25,6 +25,7 @@ def test_generated_plugin_installs_passes_its_tests_and_is_listed(plugin_site, t
         "src/vadapt_acme_legal/data.py",
         "src/vadapt_acme_legal/example_data/clauses.jsonl",
         "src/vadapt_acme_legal/metrics.py",
+        "src/vadapt_acme_legal/rules.py",
         "tests/test_contract.py",
         "tests/test_data.py",
     ]
@@ -51,12 +52,12 @@ def test_generated_plugin_installs_passes_its_tests_and_is_listed(plugin_site, t
     (row,) = [r for r in json.loads(listed.stdout) if r["name"] == "acme-legal"]
     assert row["status"] == "ok" and row["distribution"] == "vadapt-acme-legal"
     assert row["version"] == "0.1.0" and row["tasks"] == ["acme-legal/clause-type"]
-    assert row["hooks"] == ["evaluate", "load_data", "register_tasks"]
+    assert row["hooks"] == ["baselines", "evaluate", "load_data", "register_tasks"]
 
     shown = plugin_site.run("tasks", "acme-legal", VADAPT_LOAD_PLUGINS="acme-legal")
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("acme-legal/clause-type  [plugin acme-legal]")
-    assert "data.path" in shown.stdout and "metric acme-legal.balanced_accuracy" in shown.stdout
+    assert "data.path" in shown.stdout and "macro_f1" in shown.stdout
 
 
 @pytest.mark.parametrize(

@@ -60,12 +60,13 @@ def served(tiny_bert_dir, tmp_path_factory):
     images = [{"image": ex["image"]} for ex in image_examples(6, 5)]
     refs, expected = {}, {}
     try:
-        for name, method in {**TEXT_METHODS, **IMAGE_METHODS}.items():
+        for seed, (name, method) in enumerate({**TEXT_METHODS, **IMAGE_METHODS}.items()):
             image = name.startswith("i-")
             cfg = base_config(
                 "fx/image" if image else "fx/text",
                 epochs=1,
                 max_steps=1,
+                seed=seed,  # each adapter its own head init and data order: they must differ
                 log_dir=str(tmp / "logs"),
                 **({"image_size": 16} if image else {}),
             )
@@ -109,6 +110,20 @@ def _run(pool, served, names: list[str], n: int, seed: int, check=None) -> int:
         if check:
             check(pool)
     return differ
+
+
+def test_the_served_adapters_really_differ(served):
+    """An identity test over identical adapters would prove nothing: every pair of the
+    adapters the tests interleave answers differently on the same inputs."""
+    names = [*FOUR, "t-ia3", "t-prompt", "t-bitfit", "t-freeze"]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            gap = max(
+                abs(x["scores"][k] - y["scores"][k])
+                for x, y in zip(served.expected[a], served.expected[b], strict=True)
+                for k in x["scores"]
+            )
+            assert gap > 1e-3, f"{a} and {b} give the same scores (max gap {gap:.2g})"
 
 
 def test_1000_interleaved_requests_match_single_adapter_runs(served):

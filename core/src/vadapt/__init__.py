@@ -41,10 +41,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdapterExists",
-    "BelowBaseline",
     "BackboneInfo",
     "BackboneSpec",
     "Baselines",
+    "BelowBaseline",
     "CorruptAdapter",
     "EmptyDataConfig",
     "Example",

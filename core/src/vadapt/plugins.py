@@ -1,6 +1,6 @@
 """Plugin discovery and loading.
 
-Every entry point of group ``vadapt`` loads in its own ``try`` (STYLE.md §4):
+Every entry point of group ``vadapt`` loads in its own ``try``:
 a plugin that fails to import, or whose hooks do not match a spec, is recorded
 as ``broken`` with its error and everything else keeps working. Built-in
 fallbacks in ``vadapt.default_plugins`` are registered the same way, marked

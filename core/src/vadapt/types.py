@@ -1,6 +1,6 @@
 """Typed objects that hooks return and receive.
 
-Hooks never return loose dicts (STYLE.md §6): each result type below validates
+Hooks never return loose dicts: each result type below validates
 itself on construction, so a malformed value fails inside the plugin that made
 it, and the facade (`vadapt.hooks`) checks the type at the boundary. Nothing
 here imports torch: listing tasks and backbones stays fast.

@@ -1,6 +1,6 @@
 """Adaptation methods: what is trained, and how its weights are saved and reloaded.
 
-Methods are registered, not switched on by name (DESIGN.md §9): each method is one
+Methods are registered, not switched on by name: each method is one
 module holding its pydantic config (``MethodConfig`` subclass, ``name`` discriminator),
 default learning rate, description, modalities, library, how it wraps a loaded
 backbone, how serving swaps it and how its config is rebuilt on load, as one
