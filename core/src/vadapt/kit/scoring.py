@@ -42,6 +42,7 @@ from vadapt.types import DEFAULT_HEADLINE, LOWER_IS_BETTER, Example, HeadKind, T
 ECE_BINS = 15
 RANK_KS: tuple[int, ...] = (1, 5, 10)
 
+
 def headline(task: TaskSpec) -> tuple[str, ...]:
     """The metrics reports put first: the task's own, else its head kind's default."""
     return task.headline or DEFAULT_HEADLINE.get(task.head, (task.metric,))

@@ -71,6 +71,7 @@ def resolve_labels(task: TaskSpec, splits: Splits) -> tuple[str, ...]:
 def check_examples(
     task: TaskSpec, split: str, examples: Sequence[Example], labels: Sequence[str]
 ) -> None:
+    """Every example of ``split`` has the keys and types its task needs; finite values."""
     if len(examples) == 0:
         raise InvalidConfig(
             f"data split {split!r} of task {task.id!r} is empty",
@@ -81,93 +82,96 @@ def check_examples(
     for i, ex in enumerate(examples):
         for key, value in ex.items():
             _check_finite(value, split, i, key)
-        if task.modality == Modality.IMAGE:
-            img = ex.get("image")
-            if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
-                raise _bad(
-                    split,
-                    i,
-                    "image",
-                    f"expected an HxWxC or HxW numpy array, got {type(img).__name__}",
-                    "the plugin's load_data must give uint8 numpy images",
-                )
-        elif task.head == HeadKind.RANKING:
-            q, c, pos = ex.get("query"), ex.get("candidates"), ex.get("positive")
-            if not isinstance(q, str):
-                raise _bad(
-                    split,
-                    i,
-                    "query",
-                    f"expected str, got {type(q).__name__}",
-                    "give each example a query",
-                )
-            if not isinstance(c, (list, tuple)) or not c or not all(isinstance(x, str) for x in c):
-                raise _bad(
-                    split,
-                    i,
-                    "candidates",
-                    "expected a non-empty list of str",
-                    "list candidate texts",
-                )
-            if (
-                isinstance(pos, bool)
-                or not isinstance(pos, (int, np.integer))
-                or not 0 <= int(pos) < len(c)
-            ):
-                raise _bad(
-                    split,
-                    i,
-                    "positive",
-                    f"{pos!r} is not an index into {len(c)} candidates",
-                    "set positive to the index of the relevant candidate",
-                )
+        if task.head == HeadKind.RANKING and task.modality != Modality.IMAGE:
+            _check_ranking(ex, split, i)
             continue
-        else:
-            if not isinstance(ex.get("text"), str):
-                raise _bad(
-                    split,
-                    i,
-                    "text",
-                    f"expected str, got {type(ex.get('text')).__name__}",
-                    "the plugin's load_data must give a 'text' string (serialise tabular rows)",
-                )
-        lab = ex.get("label")
-        if task.head == HeadKind.REGRESSION:
-            if isinstance(lab, bool) or not isinstance(lab, (int, float, np.integer, np.floating)):
-                raise _bad(
-                    split,
-                    i,
-                    "label",
-                    f"expected a number, got {lab!r}",
-                    "regression labels are numbers",
-                )
-        elif task.head == HeadKind.MULTILABEL:
-            if not isinstance(lab, (list, tuple)):
-                raise _bad(
-                    split,
-                    i,
-                    "label",
-                    f"expected a list of labels, got {lab!r}",
-                    "multilabel labels are lists",
-                )
-            unknown = [x for x in lab if str(x) not in label_set]
-            if unknown:
-                raise _bad(
-                    split,
-                    i,
-                    "label",
-                    f"{unknown} not in the label set {sorted(label_set)}",
-                    "fix the data or the task's labels",
-                )
-        else:
-            if lab is None or str(lab) not in label_set:
-                raise _bad(
-                    split,
-                    i,
-                    "label",
-                    f"{lab!r} is not in the label set {sorted(label_set)}",
-                    "fix the data or the task's labels",
-                )
+        _check_input(task, ex, split, i)
+        _check_label(task, ex.get("label"), label_set, split, i)
+
+
+def _check_input(task: TaskSpec, ex: Example, split: str, i: int) -> None:
+    if task.modality == Modality.IMAGE:
+        img = ex.get("image")
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
+            raise _bad(
+                split,
+                i,
+                "image",
+                f"expected an HxWxC or HxW numpy array, got {type(img).__name__}",
+                "the plugin's load_data must give uint8 numpy images",
+            )
+    elif not isinstance(ex.get("text"), str):
+        raise _bad(
+            split,
+            i,
+            "text",
+            f"expected str, got {type(ex.get('text')).__name__}",
+            "the plugin's load_data must give a 'text' string (serialise tabular rows)",
+        )
+
+
+def _check_ranking(ex: Example, split: str, i: int) -> None:
+    q, c, pos = ex.get("query"), ex.get("candidates"), ex.get("positive")
+    if not isinstance(q, str):
+        raise _bad(
+            split, i, "query", f"expected str, got {type(q).__name__}", "give each example a query"
+        )
+    if not isinstance(c, (list, tuple)) or not c or not all(isinstance(x, str) for x in c):
+        raise _bad(
+            split, i, "candidates", "expected a non-empty list of str", "list candidate texts"
+        )
+    if (
+        isinstance(pos, bool)
+        or not isinstance(pos, (int, np.integer))
+        or not 0 <= int(pos) < len(c)
+    ):
+        raise _bad(
+            split,
+            i,
+            "positive",
+            f"{pos!r} is not an index into {len(c)} candidates",
+            "set positive to the index of the relevant candidate",
+        )
+
+
+def _check_label(task: TaskSpec, lab: Any, label_set: set[str], split: str, i: int) -> None:
+    if task.head == HeadKind.REGRESSION:
+        if isinstance(lab, bool) or not isinstance(lab, (int, float, np.integer, np.floating)):
+            raise _bad(
+                split,
+                i,
+                "label",
+                f"expected a number, got {lab!r}",
+                "regression labels are numbers",
+            )
+        return
+    if task.head == HeadKind.MULTILABEL:
+        if not isinstance(lab, (list, tuple)):
+            raise _bad(
+                split,
+                i,
+                "label",
+                f"expected a list of labels, got {lab!r}",
+                "multilabel labels are lists",
+            )
+        unknown = [x for x in lab if str(x) not in label_set]
+        if unknown:
+            raise _bad(
+                split,
+                i,
+                "label",
+                f"{unknown} not in the label set {sorted(label_set)}",
+                "fix the data or the task's labels",
+            )
+        return
+    if lab is None or str(lab) not in label_set:
+        raise _bad(
+            split,
+            i,
+            "label",
+            f"{lab!r} is not in the label set {sorted(label_set)}",
+            "fix the data or the task's labels",
+        )
 
 
 def check_splits(
