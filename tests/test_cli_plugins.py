@@ -23,13 +23,16 @@ def test_list_plugins_table_lists_broken_plugins_with_their_error(site):
     out = site.run("list-plugins", VADAPT_LOAD_PLUGINS=NAMES)
     assert out.returncode == 0, out.stderr
     table, _, errors = out.stdout.partition("\n\n")
-    header, *lines = table.splitlines()
+    header, rule, *lines = table.splitlines()
     assert header.split() == ["NAME", "DISTRIBUTION", "STATUS", "TASKS", "HOOKS"]
+    assert set(rule) == {"─"} and len(rule) >= len(header)  # rich's simple box: one rule
     rows = {line.split()[0]: line for line in lines}
     assert {"alpha", "beta", "boom", "typo"} <= set(rows)  # + installed ones, disabled
     for col in ("DISTRIBUTION", "STATUS", "TASKS", "HOOKS"):  # aligned under the header
-        assert {header.index(col)} == {len(r) - len(r[header.index(col) :]) for r in rows.values()}
-        assert all(r[header.index(col) - 1] == " " for r in rows.values())
+        at = header.index(col)
+        assert all(r[at - 1] == " " and r[at] != " " for r in rows.values())
+    assert "\x1b[" not in out.stdout  # piped: no colour codes
+    assert all(line == line.rstrip() for line in out.stdout.splitlines())
     assert "vadapt-alpha 1.2.3" in rows["alpha"]
     assert rows["alpha"].split()[3:] == ["ok", "alpha/sentiment", "load_data,", "register_tasks"]
     assert rows["boom"].split()[3] == "broken"
@@ -63,6 +66,7 @@ def test_tasks_table_and_json_show_data_options(site):
     assert "labels: neg, pos" in text
     options = [line for line in text.splitlines() if line.lstrip().startswith(("OPTION", "data."))]
     assert len(options) == 3
+    assert all(line.startswith("  ") for line in options)  # indented under its task
     for col in ("TYPE", "DEFAULT", "DESCRIPTION"):  # aligned under the header
         at = options[0].index(col)
         assert all(line[at - 1] == " " and line[at] != " " for line in options[1:])

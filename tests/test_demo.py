@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from vadapt.cli.demo import metrics_table
+from vadapt.cli.demo import metrics_table, predictions_table
 
 needs_demo_data = pytest.mark.skipif(
     importlib.util.find_spec("vadapt_customer_service") is None
@@ -32,10 +32,20 @@ def test_metrics_table_lines_up_adapter_and_baselines() -> None:
         "zero-shot",
         "majority",
     ]
-    assert len({len(line) for line in lines[:2]}) == 1  # header and rule have one width
+    assert set(lines[1]) == {"─"} and len(lines[1]) == len(lines[0])  # rule under the header
     acc = re.split(r"\s{2,}", lines[2])
     assert acc == ["accuracy", "0.900", "0.818", "0.700", "0.658"]
-    assert lines[4].split()[-2] == "-"  # zero-shot has no ECE here: shown as missing
+    assert lines[4].split()[-2] == "—"  # zero-shot has no ECE here: shown as missing
+    assert all(len(line) == len(lines[0]) for line in lines[2:])  # numbers right-aligned
+
+
+def test_predictions_table_lines_up_label_probability_and_text() -> None:
+    preds = [
+        {"label": "great", "scores": {"great": 0.914}},
+        {"label": "other", "scores": {"other": 1.0}},
+    ]
+    lines = predictions_table(["tasty [sic]", "stale"], preds)
+    assert lines == ["great   p=0.91   tasty [sic]", "other   p=1.00   stale"]  # no rich markup
 
 
 @pytest.mark.slow
@@ -52,7 +62,8 @@ def test_quick_demo_trains_stores_compares_and_predicts(
     # stored, and the registry entry shown is the one on disk
     m = Registry(tmp_path / "reg").get(res.ref)
     assert m.method.name == "lora" and m.backbone.name == "minilm"
-    assert f"adapter     {res.ref}" in out and "adapter_model.safetensors" in out
+    assert re.search(rf"^\s+adapter\s+{re.escape(res.ref)}$", out, flags=re.M)
+    assert "adapter_model.safetensors" in out
     # test metrics beside the three baselines computed on the same test split
     assert set(res.baselines) >= {"majority", "tfidf-logreg", "zero-shot"}
     assert m.baselines["tfidf-logreg"]["accuracy"] == pytest.approx(

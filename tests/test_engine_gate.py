@@ -60,7 +60,10 @@ def test_gate_compares_in_the_metrics_direction():
 def test_recipe_fills_only_what_the_user_left_unset(fx):
     from vadapt.config import load_config, resolve
 
-    recipe = {"train": {"epochs": 7, "max_length": 64}, "method": {"name": "lora", "r": 4}}
+    recipe = {
+        "train": {"epochs": 7, "max_length": 64, "lr": 1e-4},
+        "method": {"name": "lora", "r": 4},
+    }
     h = _with_task(defaults=recipe)
     plain = resolve(load_config(task="fx/text"), h).config
     assert (plain.train.epochs, plain.train.max_length, plain.method.r) == (7, 64, 4)
@@ -68,6 +71,7 @@ def test_recipe_fills_only_what_the_user_left_unset(fx):
     assert (mine.train.epochs, mine.train.max_length) == (2, 64)
     other = resolve(load_config(task="fx/text", method="full"), h).config
     assert other.method.name == "full"  # the recipe's LoRA options do not leak into 'full'
+    assert other.train.lr is None and other.train.epochs == 7  # nor its LoRA learning rate
 
 
 def test_predict_applies_the_abstention_learnt_on_validation():

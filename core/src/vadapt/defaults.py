@@ -4,8 +4,8 @@ The defaults of a task are the settings behind its published numbers (its
 RESULTS.md row): a user who runs ``vadapt adapt TASK`` with no options gets them.
 Everything the user set — in a file, with ``--set``, ``--method`` or in code — wins;
 :func:`with_task_defaults` fills only what the user left unset. A user who picks
-another method than the recipe's gets that method's own defaults, not the recipe's
-options for a different method.
+another method than the recipe's gets that method's own defaults (options and learning
+rate), not the recipe's for a different method.
 """
 
 from __future__ import annotations
@@ -36,5 +36,6 @@ def with_task_defaults(cfg: Any, task: TaskSpec) -> Any:
     recipe = dict(task.defaults)
     chosen = user.get("method", {}).get("name")
     if chosen is not None and chosen != recipe.get("method", {}).get("name", chosen):
-        recipe.pop("method", None)
+        recipe.pop("method", None)  # and its learning rate: the user's method has its own
+        recipe["train"] = {k: v for k, v in recipe.get("train", {}).items() if k != "lr"}
     return build_config(merge(recipe, user), source=f"recipe of task {task.id!r}")

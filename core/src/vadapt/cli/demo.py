@@ -16,6 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
+from vadapt.cli.summary import gate_warning
+from vadapt.cli.tables import num, render, table
+
 DEMO_TASK = "customer-service/review-triage"
 PLUGIN_HINT = "pip install -e 'plugins/customer_service[datasets]' (or `make install`)"
 
@@ -47,7 +50,8 @@ QUICK_RUN: dict[str, Any] = {
         "patience": 0,
     },
     "data": {"max_train_examples": 128, "max_validation_examples": 32, "max_test_examples": 64},
-    "output": {"name": "review-triage-quick"},
+    # 128 reviews and one epoch need not beat the majority class: keep it, tagged
+    "output": {"name": "review-triage-quick", "allow_below_baseline": True},
 }
 EXAMPLES = [
     "Absolutely delicious! My kids love these and I order a case every month. Five stars.",
@@ -95,33 +99,26 @@ def _fmt_duration(seconds: float) -> str:
     return f"{m}m{s:02d}s" if m else f"{s}s"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
-
-    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
-
-
 def metrics_table(test: dict[str, float], baselines: dict[str, dict[str, float]]) -> list[str]:
     """The adapter's test metrics beside each baseline's, one row per metric."""
     names = [b for b in BASELINE_ORDER if b in baselines] + sorted(
         set(baselines) - set(BASELINE_ORDER)
     )
     header = ["test metric", "LoRA adapter", *(BASELINE_TITLES.get(b, b) for b in names)]
-    rows = []
-    for key, title, _ in ROWS:
-        cells = [title, _num(test.get(key))]
-        cells += [_num(baselines[b].get(key)) for b in names]
-        rows.append(cells)
-    return _table(header, rows)
+    rows = [
+        [title, num(test.get(key)), *(num(baselines[b].get(key)) for b in names)]
+        for key, title, _ in ROWS
+    ]
+    return render(table(header, rows, right=range(1, len(header)))).splitlines()
 
 
-def _num(v: float | None) -> str:
-    return "-" if v is None else f"{v:.3f}"
+def predictions_table(texts: list[str], preds: list[dict[str, Any]]) -> list[str]:
+    """One row per example: the predicted label, its probability, the text."""
+    rows = [
+        [p["label"], f"p={p['scores'][p['label']]:.2f}", text]
+        for text, p in zip(texts, preds, strict=True)
+    ]
+    return render(table(None, rows)).splitlines()
 
 
 def _entry(manifest: Any, reg_root: Path) -> list[str]:
@@ -148,8 +145,7 @@ def _entry(manifest: Any, reg_root: Path) -> list[str]:
         ("files", ", ".join(f"{f} ({e.size:,} B)" for f, e in sorted(m.files.items()))),
         ("registry", str(reg_root)),
     ]
-    width = max(len(k) for k, _ in pairs)
-    return [f"  {k.ljust(width)}  {v}" for k, v in pairs]
+    return render(table(None, pairs), "  ").splitlines()
 
 
 def run_demo(
@@ -161,12 +157,7 @@ def run_demo(
     """Run the demo; returns the ``AdaptResult``. ``echo`` prints one line."""
     h = _check_task()
     cfg = _config(quick, registry, threads)
-    task = h.task(DEMO_TASK)
-    mode = "quick run on a stratified subset" if quick else "full training set"
-    echo(f"vadapt demo — adapt MiniLM (all-MiniLM-L6-v2, bundled) with LoRA to {DEMO_TASK}")
-    echo(f"  {task.description}")
-    echo(f"  {mode}; CPU; the progress bar shows on a terminal")
-    echo("")
+    _intro(h.task(DEMO_TASK).description, quick, echo)
 
     from vadapt.engine import adapt, predict
     from vadapt.engine.save import open_registry
@@ -184,32 +175,44 @@ def run_demo(
         f"{res.total_parameters:,} parameters trained ({share:.2f}%)"
     )
     echo("")
-    echo(
-        f"[2/4] test metrics ({sizes.get('test', 0):,} held-out reviews, the same split for every "
-        "column)"
-    )
-    for line in metrics_table(res.metrics["test"], res.baselines):
-        echo("      " + line)
-    if quick:
-        echo(
-            "      (quick run: a few hundred reviews and one short epoch; figures are not "
-            "representative)"
-        )
-    echo("")
+    _show_metrics(res, sizes.get("test", 0), quick, echo)
     echo("[3/4] stored in the registry")
     for line in _entry(res.manifest, reg.root):
         echo("    " + line)
     echo("")
     echo(f"[4/4] predictions of {res.ref}, loaded back from the registry (hashes verified)")
     preds = predict(res.ref, [{"text": t} for t in EXAMPLES], registry=reg)
-    for text, p in zip(EXAMPLES, preds, strict=True):
-        echo(f"      {p['label']:<6} p={p['scores'][p['label']]:.2f}  {text}")
+    for line in predictions_table(EXAMPLES, preds):
+        echo("      " + line)
     echo("")
     echo(
         f"next: vadapt registry show {res.ref}   ·   vadapt evaluate {res.ref}   ·   "
         f'echo \'{{"text": "..."}}\' | vadapt predict {res.ref} --input -'
     )
     return res
+
+
+def _show_metrics(res: Any, n_test: int, quick: bool, echo: Any) -> None:
+    echo(f"[2/4] test metrics ({n_test:,} held-out reviews, the same split for every column)")
+    for line in metrics_table(res.metrics["test"], res.baselines):
+        echo("      " + line)
+    warning = gate_warning(getattr(res, "gate", None))
+    if warning:
+        echo("      " + warning)
+    if quick:
+        echo(
+            "      (quick run: a few hundred reviews and one short epoch; figures are not "
+            "representative)"
+        )
+    echo("")
+
+
+def _intro(description: str, quick: bool, echo: Any) -> None:
+    mode = "quick run on a stratified subset" if quick else "full training set"
+    echo(f"vadapt demo — adapt MiniLM (all-MiniLM-L6-v2, bundled) with LoRA to {DEMO_TASK}")
+    echo(f"  {description}")
+    echo(f"  {mode}; CPU; the progress bar shows on a terminal")
+    echo("")
 
 
 def register(app: typer.Typer) -> None:

@@ -35,6 +35,11 @@ def adapt_cmd(
     registry: str | None = typer.Option(
         None, "--registry", help="registry root (default: $VADAPT_HOME or user data dir)"
     ),
+    allow_below_baseline: bool = typer.Option(
+        False,
+        "--allow-below-baseline",
+        help="save an adapter that does not beat the majority baseline, tagged below-baseline",
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="validate and print the resolved config; train nothing"
     ),
@@ -44,31 +49,67 @@ def adapt_cmd(
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
     """Adapt a backbone to TASK and save the adapter to the registry."""
-    from vadapt.config import effective_lr, load_config, resolve
+    from vadapt.config import load_config, resolve
 
-    overrides = list(set_)
-    if backbone:
-        overrides.append(f"backbone={backbone}")
-    if name:
-        overrides.append(f"output.name={name}")
-    if registry:
-        overrides.append(f"output.registry={registry}")
+    overrides = [*set_, *_option_overrides(backbone, name, registry, allow_below_baseline)]
     cfg = load_config(config, overrides, task=task, method=method)
     res = resolve(cfg)
     if dry_run:
-        resolved = cfg.model_dump(mode="json")
-        resolved["backbone"] = res.backbone_ref
-        resolved["train"]["lr"] = effective_lr(cfg)
-        resolved["data"] = res.data_config.model_dump(mode="json")
-        resolved["output"]["name"] = cfg.output.name or res.task.name
-        typer.echo(_dump(resolved))
+        typer.echo(_dump(_resolved(cfg, res)))
         return
     from vadapt.engine.run import adapt
 
     result = adapt(cfg, progress=progress)
     if not result.main_process:  # distributed run: rank 0 reports
         return
-    summary = {
+    if as_json:
+        typer.echo(_dump(_result_json(result)))
+    else:
+        _print_summary(result, res.task)
+
+
+def _print_summary(result: Any, task: Any) -> None:
+    """The adapter and baselines on the headline metrics, then where the report is."""
+    from vadapt.cli.summary import adapt_summary, summary_lines
+    from vadapt.cli.tables import echo
+
+    echo(adapt_summary(result, task))
+    for line in summary_lines(result):
+        typer.echo(line)
+
+
+def _option_overrides(
+    backbone: str | None, name: str | None, registry: str | None, allow_below_baseline: bool
+) -> list[str]:
+    """``adapt``'s own options as config overrides (after the ``--set`` ones)."""
+    overrides = []
+    if backbone:
+        overrides.append(f"backbone={backbone}")
+    if name:
+        overrides.append(f"output.name={name}")
+    if registry:
+        overrides.append(f"output.registry={registry}")
+    if allow_below_baseline:
+        overrides.append("output.allow_below_baseline=true")
+    return overrides
+
+
+def _resolved(cfg: Any, res: Any) -> dict[str, Any]:
+    """The config ``--dry-run`` prints: every default and task-derived value filled in."""
+    from vadapt.config import effective_lr
+
+    cfg = res.config  # the task's recipe applied under what the user set
+    resolved = cfg.model_dump(mode="json")
+    resolved["backbone"] = res.backbone_ref
+    resolved["train"]["lr"] = effective_lr(cfg)
+    resolved["data"] = res.data_config.model_dump(mode="json")
+    resolved["output"]["name"] = cfg.output.name or res.task.name
+    return resolved
+
+
+def _result_json(result: Any) -> dict[str, Any]:
+    """What ``adapt --json`` prints."""
+    return {
         "ref": result.ref,
         "metrics": result.metrics,
         "baselines": result.baselines,
@@ -78,22 +119,6 @@ def adapt_cmd(
         "seconds": round(result.seconds, 1),
         "log": result.log_path,
     }
-    if as_json:
-        typer.echo(_dump(summary))
-        return
-    typer.echo(f"saved {result.ref}" if result.ref else "not saved (output.save=false)")
-    for split in ("validation", "test"):
-        vals = ", ".join(f"{k}={v:.4f}" for k, v in sorted(result.metrics[split].items()))
-        typer.echo(f"  {split}: {vals}")
-    for bname, vals in sorted(result.baselines.items()):
-        typer.echo(
-            f"  baseline {bname}: "
-            + ", ".join(f"{k}={v:.4f}" for k, v in sorted(vals.items()) if v is not None)
-        )
-    typer.echo(
-        f"  {result.steps} steps, {result.samples_per_second:.1f} samples/s, "
-        f"{result.trainable_parameters:,} trainable parameters; log: {result.log_path}"
-    )
 
 
 def evaluate_cmd(
@@ -185,9 +210,21 @@ def backbones_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
     if as_json:
         typer.echo(_dump(rows))
         return
-    for r in rows:
-        state = "" if r["available"] else f"  [not installed: {r['install_hint']}]"
-        typer.echo(f"{r['name']:<20} {r['modality']:<6} {r['description']}{state}")
+    from vadapt.cli.tables import echo_table
+
+    echo_table(
+        ["NAME", "MODALITY", "PLUGIN", "DESCRIPTION", "STATUS"],
+        [
+            [
+                r["name"],
+                r["modality"],
+                r["plugin"],
+                r["description"],
+                "ok" if r["available"] else f"not installed: {r['install_hint']}",
+            ]
+            for r in rows
+        ],
+    )
     typer.echo("(any local Hugging Face model directory also works as --backbone PATH)")
 
 
@@ -199,13 +236,31 @@ def methods_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")
     if as_json:
         typer.echo(_dump(rows))
         return
-    for r in rows:
-        typer.echo(
-            f"{r['name']:<14} [{r['library']}; {', '.join(r['modalities'])}; default lr "
-            f"{r['default_lr']:g}] {r['description']}"
-        )
-        for opt, meta in r["options"].items():
-            typer.echo(f"    method.{opt} = {meta['default']!r}  — {meta['description']}")
+    from vadapt.cli.tables import echo_table
+
+    echo_table(
+        ["METHOD", "LIBRARY", "MODALITIES", "DEFAULT LR", "DESCRIPTION"],
+        [
+            [
+                r["name"],
+                r["library"],
+                ", ".join(r["modalities"]),
+                f"{r['default_lr']:g}",
+                r["description"],
+            ]
+            for r in rows
+        ],
+        right=[3],
+    )
+    typer.echo("")
+    echo_table(
+        ["METHOD", "OPTION", "DEFAULT", "DESCRIPTION"],
+        [
+            [r["name"], f"method.{opt}", repr(meta["default"]), meta["description"]]
+            for r in rows
+            for opt, meta in r["options"].items()
+        ],
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from vadapt.cli.tables import echo_table, render, table
 
 if TYPE_CHECKING:
     from vadapt.hooks import Hooks
@@ -25,14 +26,6 @@ def register(app: typer.Typer) -> None:
     app.command("list-plugins")(list_plugins)
     app.command("tasks")(tasks)
     app.command("new-plugin")(new_plugin)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> str:
-    """Rows aligned under upper-case headers, two spaces apart, no trailing blanks."""
-    cells = [list(headers), *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(indent + line.rstrip() for line in lines)
 
 
 def _hooks() -> Hooks:
@@ -52,18 +45,7 @@ def list_plugins(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List installed plugins: version, status (ok/broken/disabled), tasks and hooks."""
-    from vadapt_registry.errors import InvalidConfig
-
-    from vadapt.hookspecs import HOOK_NAMES
-
-    if hook is not None and hook not in HOOK_NAMES:
-        import difflib
-
-        close = difflib.get_close_matches(hook, HOOK_NAMES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InvalidConfig(
-            f"--hook {hook!r} is not a vadapt hook{hint}", fix=f"use one of {', '.join(HOOK_NAMES)}"
-        )
+    _check_hook(hook)
     # The table shows broken plugins; the host's warning lines would repeat them.
     logging.getLogger("vadapt.plugins").setLevel(logging.ERROR)
     facade = _hooks()
@@ -82,28 +64,45 @@ def list_plugins(
         typer.echo(f"warning: {claim}", err=True)
     if as_json:
         typer.echo(_dumps(rows))
-        return
-    if not rows:
+    elif not rows:
         typer.echo(
             "no plugins installed"
             + (f" implementing {hook}" if hook else "")
             + " (pip install a vadapt plugin, or create one with `vadapt new-plugin NAME`)"
         )
-        return
-    typer.echo(
-        table(
-            ["NAME", "DISTRIBUTION", "STATUS", "TASKS", "HOOKS"],
-            [
-                [
-                    r["name"],
-                    f"{r['distribution']} {r['version']}" if r["distribution"] else "(built-in)",
-                    r["status"],
-                    ", ".join(r["tasks"]) or "-",
-                    ", ".join(r["hooks"]) or "-",
-                ]
-                for r in rows
-            ],
+    else:
+        _print_plugins(rows)
+
+
+def _check_hook(hook: str | None) -> None:
+    from vadapt_registry.errors import InvalidConfig
+
+    from vadapt.hookspecs import HOOK_NAMES
+
+    if hook is not None and hook not in HOOK_NAMES:
+        import difflib
+
+        close = difflib.get_close_matches(hook, HOOK_NAMES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidConfig(
+            f"--hook {hook!r} is not a vadapt hook{hint}", fix=f"use one of {', '.join(HOOK_NAMES)}"
         )
+
+
+def _print_plugins(rows: list[dict[str, Any]]) -> None:
+    """The plugins table, then one line per plugin that is not ok."""
+    echo_table(
+        ["NAME", "DISTRIBUTION", "STATUS", "TASKS", "HOOKS"],
+        [
+            [
+                r["name"],
+                f"{r['distribution']} {r['version']}" if r["distribution"] else "(built-in)",
+                r["status"],
+                ", ".join(r["tasks"]) or "-",
+                ", ".join(r["hooks"]) or "-",
+            ]
+            for r in rows
+        ],
     )
     problems = [r for r in rows if r["status"] != "ok"]
     if problems:
@@ -221,7 +220,7 @@ def _task_text(d: dict[str, Any]) -> str:
             ]
             for f in d["data_fields"]
         ]
-        lines.append(table(["OPTION", "TYPE", "DEFAULT", "DESCRIPTION"], rows, indent="  "))
+        lines.append(render(table(["OPTION", "TYPE", "DEFAULT", "DESCRIPTION"], rows), "  "))
     else:
         lines.append("  data: no options")
     return "\n".join(lines)

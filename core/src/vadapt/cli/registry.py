@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from vadapt_registry.errors import CorruptAdapter
 
+from vadapt.cli.tables import echo, echo_table, nbytes
+
 if TYPE_CHECKING:  # the registry (numpy, pydantic models) loads only when a command runs
-    from vadapt_registry import Manifest, Registry
+    from vadapt_registry import Registry
     from vadapt_registry.registry import AdapterSummary
 
 
@@ -23,6 +25,7 @@ def _open(root: Path | None) -> Registry:
     from vadapt_registry import Registry
 
     return Registry(root)
+
 
 app = typer.Typer(
     name="registry",
@@ -45,22 +48,6 @@ RefArg = Annotated[str, typer.Argument(help="NAME (latest version) or NAME@VERSI
 
 def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    for line in [headers, *rows]:
-        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
 
 
 def _version(v: str) -> int | str:
@@ -99,7 +86,7 @@ def list_(
     if not rows:
         typer.echo("no adapters")
         return
-    _table(
+    echo_table(
         ["NAME", "VERSION", "VERTICAL", "TASK", "METHOD", "BACKBONE", "SIZE", "CREATED"],
         [
             [
@@ -109,40 +96,12 @@ def list_(
                 s.task,
                 s.method,
                 s.backbone,
-                _size(s.size),
+                nbytes(s.size),
                 s.created[:19] + "Z",
             ]
             for s in rows
         ],
-    )
-
-
-def _show_human(m: Manifest) -> None:
-    pairs = [
-        ("ref", m.ref),
-        ("vertical", m.vertical),
-        ("task", m.task),
-        ("method", f"{m.method.name} {json.dumps(m.method.config, sort_keys=True)}"),
-        ("backbone", f"{m.backbone.name} ({m.backbone.fingerprint})"),
-        ("labels", ", ".join(m.labels) or "-"),
-        ("validation", json.dumps(m.metrics.validation, sort_keys=True)),
-        ("test", json.dumps(m.metrics.test, sort_keys=True)),
-        ("parent", m.parent or "-"),
-        ("created", m.created),
-        ("vadapt", m.vadapt_version or "-"),
-        ("plugins", ", ".join(f"{k} {v}" for k, v in sorted(m.plugins.items())) or "-"),
-        ("data", m.data_fingerprint or "-"),
-        ("license", m.license or "-"),
-        ("intended use", m.intended_use or "-"),
-        ("notes", m.notes or "-"),
-    ]
-    width = max(len(k) for k, _ in pairs)
-    for k, v in pairs:
-        typer.echo(f"{k.ljust(width)}  {v}")
-    typer.echo("files:")
-    _table(
-        ["  FILE", "SIZE", "SHA256"],
-        [[f"  {f}", _size(e.size), e.sha256] for f, e in sorted(m.files.items())],
+        right=[1, 6],
     )
 
 
@@ -153,7 +112,9 @@ def show(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) ->
     if as_json:
         typer.echo(m.to_json(), nl=False)
     else:
-        _show_human(m)
+        from vadapt.cli.card import card
+
+        echo(card(m))
 
 
 @app.command()
@@ -221,7 +182,7 @@ def gc(as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
         )
     else:
         typer.echo(
-            f"removed {r.removed_blobs} blob(s) ({_size(r.freed_bytes)}) "
+            f"removed {r.removed_blobs} blob(s) ({nbytes(r.freed_bytes)}) "
             f"and {r.removed_temp} temp file(s); "
             f"kept {r.kept_blobs} blob(s)"
         )
@@ -279,7 +240,7 @@ def lineage(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None)
             ]
         )
         return
-    _table(
+    echo_table(
         ["REF", "TASK", "METHOD", "CREATED", "PARENT"],
         [
             [("  " * i) + m.ref, m.task, m.method.name, m.created[:19] + "Z", m.parent or "-"]

