@@ -4,8 +4,10 @@ SYNTHETIC imaging set end to end through the registry.
     VADAPT_HOME=/tmp/medq HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
         python plugins/medical/scripts/quality.py brca [--set key=value ...] --out results.json
 
-Each run prints and appends one JSON line: the config, the adapter's test metrics,
-the baselines on the same split, and the wall time.
+Each run is the task's recipe (``TaskSpec.defaults``) plus what ``RUNS`` and ``--set``
+add (threads, the synthetic data, the adapter name); it prints and appends one JSON
+line: the config, the adapter's test metrics, the baselines on the same split, the
+wall time.
 """
 
 from __future__ import annotations
@@ -18,22 +20,19 @@ from typing import Any
 RUNS: dict[str, dict[str, Any]] = {
     "brca": {
         "task": "medical/tumor-diagnosis",
-        "method": {"name": "lora"},
-        "train": {"epochs": 10, "batch_size": 16, "max_length": 256, "threads": 1, "patience": 3},
+        "train": {"threads": 1},
         "output": {"name": "brca-quality"},
     },
     "synthetic-imaging": {
         "task": "medical/imaging",
         "data": {"synthetic": True, "synthetic_n": 600, "synthetic_size": 32},
-        "method": {"name": "lora"},
-        "train": {"epochs": 4, "batch_size": 16, "image_size": 64, "threads": 1, "patience": 2},
+        "train": {"threads": 1},
         "output": {"name": "synthetic-imaging-quality"},
     },
     "synthetic-multilabel": {
         "task": "medical/imaging-multilabel",
         "data": {"synthetic": True, "synthetic_n": 600, "synthetic_size": 32},
-        "method": {"name": "lora"},
-        "train": {"epochs": 4, "batch_size": 16, "image_size": 64, "threads": 1, "patience": 2},
+        "train": {"threads": 1},
         "output": {"name": "synthetic-multilabel-quality"},
     },
 }
@@ -53,22 +52,21 @@ def _set(cfg: dict[str, Any], item: str) -> None:
 
 
 ML_KEYS = (
-    "medical.subset_accuracy",
-    "medical.auroc_macro",
-    "medical.auroc_micro",
-    "medical.sensitivity_micro",
-    "medical.specificity_micro",
-    "medical.sensitivity_at_95_specificity_macro",
-    "medical.ece",
+    "accuracy",
+    "macro_f1",
+    "auroc",
+    "auroc_micro",
+    "medical.sensitivity_at_95_specificity",
+    "ece",
 )
 KEYS = (
     "accuracy",
     "macro_f1",
-    "medical.auroc",
+    "auroc",
     "medical.sensitivity",
     "medical.specificity",
     "medical.sensitivity_at_95_specificity",
-    "medical.ece",
+    "ece",
 )
 
 
@@ -77,7 +75,7 @@ def report(path: str) -> str:
     out = []
     for line in open(path):
         row = json.loads(line)
-        keys = ML_KEYS if "medical.auroc_macro" in row["test"] else KEYS
+        keys = ML_KEYS if "auroc_micro" in row["test"] else KEYS
         cols = [k.removeprefix("medical.") for k in keys]
         out.append(f"#### {row['run']} — `{row['ref']}` ({row['seconds']:.0f} s)\n")
         out.append("| model | " + " | ".join(cols) + " |")
@@ -87,7 +85,7 @@ def report(path: str) -> str:
             cells = [f"{m[k]:.4f}" if k in m else "—" for k in keys]
             out.append(f"| {name} | " + " | ".join(cells) + " |")
         ev = row.get("registry_evaluate_test", {})
-        k0 = "medical.auroc_macro" if keys is ML_KEYS else "medical.auroc"
+        k0 = "auroc"
         same = abs(ev.get(k0, float("nan")) - row["test"][k0]) < 1e-6
         out.append(
             f"\nRe-evaluated from the registry (`evaluate_adapter`): {k0} "

@@ -31,7 +31,7 @@ def test_synthetic_imaging_trains_with_augment_and_pgd_and_round_trips(registry_
             "train": {"max_steps": 3, "batch_size": 8, "image_size": 32, "threads": 1},
             "augment": {"enabled": True, "options": {"max_rotation": 5}},
             "adversarial": {"enabled": True, "epsilon": 2.0, "steps": 2},
-            "output": {"name": "synthetic-xray"},
+            "output": {"name": "synthetic-xray", "allow_below_baseline": True},
         },
         progress=False,
     )
@@ -39,7 +39,7 @@ def test_synthetic_imaging_trains_with_augment_and_pgd_and_round_trips(registry_
     assert "NOT FOR CLINICAL DECISIONS" in m.intended_use
     assert "SYNTHETIC" in m.notes
     test = res.metrics["test"]
-    assert {"accuracy", "medical.auroc", "medical.sensitivity", "medical.ece"} <= set(test)
+    assert {"accuracy", "auroc", "ece", "medical.sensitivity"} <= set(test)
     assert "majority" in res.baselines
     # `vadapt evaluate` on the stored adapter reproduces the test metrics
     import json
@@ -51,7 +51,8 @@ def test_synthetic_imaging_trains_with_augment_and_pgd_and_round_trips(registry_
     assert run.exit_code == 0, run.output
     again = json.loads(run.stdout[run.stdout.index("{") :])
     assert again["accuracy"] == pytest.approx(test["accuracy"])
-    assert again["medical.auroc"] == pytest.approx(test["medical.auroc"], abs=1e-6)
+    assert again["auroc"] == pytest.approx(test["auroc"], abs=1e-6)
+    assert again["medical.sensitivity"] == pytest.approx(test["medical.sensitivity"], abs=1e-6)
     # vadapt.engine's submodule `predict` shadows its function once loaded; take the function
     predict = engine.predict if callable(engine.predict) else engine.predict.predict
     out = predict(res.ref, [{"image": np.zeros((16, 16), dtype=np.uint8)}])
@@ -73,13 +74,14 @@ def test_tumor_rows_train_on_minilm_with_field_dropout(registry_root: Path):
                 "max_eval_examples": 16,
             },
             "augment": {"enabled": True, "options": {"field_dropout": 0.2}},
-            "output": {"name": "tumor-smoke"},
+            "output": {"name": "tumor-smoke", "allow_below_baseline": True},
         },
         progress=False,
     )
     assert "NOT FOR CLINICAL DECISIONS" in res.manifest.intended_use
     assert "scikit-learn load_breast_cancer" in res.manifest.notes
-    assert {"logreg", "majority"} <= set(res.baselines)
+    assert {"logreg", "majority", "frozen-probe"} <= set(res.baselines)
     assert res.baselines["logreg"]["accuracy"] > 0.85
-    assert res.baselines["frozen-backbone-logreg"]["train_examples"] == 96
-    assert 0.0 <= res.metrics["test"]["medical.auroc"] <= 1.0
+    assert "medical.sensitivity_at_95_specificity" in res.baselines["frozen-probe"]
+    assert "train_examples=96" in res.manifest.training["baseline_notes"]["frozen-probe"]
+    assert 0.0 <= res.metrics["test"]["auroc"] <= 1.0

@@ -2,24 +2,22 @@
 and clinical note classification. Research use only; not for clinical decisions.
 
 This module holds only the hook implementations; the work lives in ``tasks``,
-``tabular``, ``imaging``, ``clinical_text``, ``augmentations``, ``adversarial``,
-``metrics`` and ``baseline_models``. Nothing here imports torch.
+``tabular``, ``imaging``, ``clinical_text``, ``augmentations``, ``adversarial`` and
+``metrics``. Baselines are the kit's standard ones, listed per task in ``tasks``.
+The core calls these hooks only for the tasks registered here. Nothing here
+imports torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from vadapt import Baselines, Example, Metrics, Splits, TaskSpec, hookimpl
+from vadapt import Example, Metrics, Splits, TaskSpec, hookimpl
 
 from vadapt_medical.tasks import CLINICAL_TEXT, IMAGING_TASKS, TUMOR, task_specs
 
 __version__ = "0.1.0"
-
-
-def _ours(task: TaskSpec) -> bool:
-    return task.vertical == "medical"
 
 
 @hookimpl
@@ -28,26 +26,22 @@ def register_tasks() -> list[TaskSpec]:
 
 
 @hookimpl
-def load_data(task: TaskSpec, config: Any) -> Splits | None:
+def load_data(task: TaskSpec, config: Any) -> Splits:
     if task.id == TUMOR:
         from vadapt_medical import tabular
 
         return tabular.load(config)
-    if task.id in IMAGING_TASKS:
-        from vadapt_medical import imaging
-
-        return imaging.load(config, task.id)
     if task.id == CLINICAL_TEXT:
         from vadapt_medical import clinical_text
 
         return clinical_text.load(config)
-    return None
+    from vadapt_medical import imaging
+
+    return imaging.load(config, task.id)
 
 
 @hookimpl
-def augment(task: TaskSpec, examples: list[Example], rng: Any, config: Any) -> list[Example] | None:
-    if not _ours(task):
-        return None
+def augment(task: TaskSpec, examples: list[Example], rng: Any, config: Any) -> list[Example]:
     from vadapt_medical import augmentations as aug
 
     return aug.augment(task.id, str(task.modality), examples, rng, config)
@@ -65,22 +59,7 @@ def adversarial_step(
 
 
 @hookimpl
-def evaluate(
-    task: TaskSpec, predictions: Any, references: Any, labels: Sequence[str]
-) -> Metrics | None:
-    if not _ours(task):
-        return None
+def evaluate(task: TaskSpec, predictions: Any, references: Any, labels: Sequence[str]) -> Metrics:
     from vadapt_medical import metrics
 
-    return metrics.compute(str(task.head), predictions, references, labels)
-
-
-@hookimpl
-def baselines(
-    task: TaskSpec, splits: Splits, labels: Sequence[str], encode: Callable[..., Any]
-) -> Baselines | None:
-    if not _ours(task):
-        return None
-    from vadapt_medical import baseline_models as base
-
-    return base.compute(task, splits, labels, encode)
+    return metrics.compute(task, predictions, references, labels)

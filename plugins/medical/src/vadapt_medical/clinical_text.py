@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 from vadapt import InvalidConfig, NotFound, Splits
+from vadapt.kit import label_counts, stratified_split
 
-from vadapt_medical.common import intended_use, label_counts, stratified_indices
+from vadapt_medical.common import intended_use
 from vadapt_medical.tasks import CLINICAL_TEXT, ClinicalTextData
 
 
@@ -88,7 +89,7 @@ def load(cfg: ClinicalTextData) -> Splits:
         short, was_cut = cut(t, cfg.long_notes, cfg.max_words)
         n_cut += was_cut
         rows.append({"text": short, "label": lab, "words": len(t.split())})
-    tr, va, te = stratified_indices(
+    tr, va, te = stratified_split(
         label, val_fraction=cfg.val_fraction, test_fraction=cfg.test_fraction, seed=cfg.seed
     )
     train, validation, test = ([rows[i] for i in idx] for idx in (tr, va, te))

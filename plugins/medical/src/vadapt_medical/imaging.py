@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 from vadapt import InvalidConfig, NotFound, Splits
+from vadapt.kit import label_counts, stratified_split
 
-from vadapt_medical.common import intended_use, label_counts, stratified_indices
+from vadapt_medical.common import intended_use
 from vadapt_medical.tasks import IMAGING_ML, ImagingData
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif"}
@@ -183,7 +184,7 @@ def load_folder(
             for split, d in split_dirs.items()
         }
         if not out["validation"]:  # carve validation out of train, stratified
-            tr, va, _ = stratified_indices(
+            tr, va, _ = stratified_split(
                 [e["label"] for e in out["train"]],
                 val_fraction=cfg.val_fraction,
                 test_fraction=0.0,
@@ -210,7 +211,7 @@ def load_folder(
         for c in classes_dirs
         for f in _files(c)
     ]
-    tr, va, te = stratified_indices(
+    tr, va, te = stratified_split(
         [e["label"] for e in examples],
         val_fraction=cfg.val_fraction,
         test_fraction=cfg.test_fraction,
