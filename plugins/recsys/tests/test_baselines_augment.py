@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from vadapt import InvalidConfig
+from vadapt.kit import Predictions, score
+from vadapt.kit.baselines import majority, zero_shot
 from vadapt_recsys.augmentation import augment_examples, augment_history
-from vadapt_recsys.baseline_models import ItemKNN, all_baselines
+from vadapt_recsys.baseline_models import FULL, ItemKNN, all_baselines
 from vadapt_recsys.config import ColdStartData, NextItemData
 from vadapt_recsys.data import cold_start_splits, next_item_splits
+from vadapt_recsys.metrics import sampled_metrics
+from vadapt_recsys.tasks import COLD_START, NEXT_ITEM
 
 
 def test_item_knn_scores_co_watched_items_above_others():
@@ -17,7 +21,13 @@ def test_item_knn_scores_co_watched_items_above_others():
     assert s[0] > s[1] > 0 and s[2] == 0 and s[3] == 0
 
 
-def test_next_item_baselines_report_sampled_and_full_metrics(ml100k):
+def scored(task, splits, preds):
+    """A baseline's Predictions on test, scored as the core does: kit + evaluate hook."""
+    refs = np.array([e["positive"] for e in splits.test])
+    return {**score(task, preds.test, refs, ()), **sampled_metrics(preds.test, splits.test, refs)}
+
+
+def test_next_item_baselines_are_predictions_plus_full_catalogue_entries(ml100k):
     splits = next_item_splits(NextItemData(**ml100k, negatives=10))
     calls = []
 
@@ -27,32 +37,41 @@ def test_next_item_baselines_report_sampled_and_full_metrics(ml100k):
         x = rng.normal(size=(len(texts), 8))
         return x / np.linalg.norm(x, axis=1, keepdims=True)
 
-    out = all_baselines(splits.test, encode)
-    assert set(out) == {"most-popular", "item-knn", "genre-profile", "zero-shot"}
-    cat = splits.test[0]["catalogue"]
-    distinct = set(cat.texts) | {e["query"] for e in splits.test}
-    assert sum(calls) == len(distinct), "a text was embedded twice"
-    for metrics in out.values():
-        assert {"recsys.ndcg@10", "recsys.full.ndcg@10", "recsys.coverage@10"} <= set(metrics)
-        assert all(0.0 <= v <= 1.0 for v in metrics.values())
+    out = all_baselines(splits, encode)
+    own = ("most-popular", "item-knn", "genre-profile")
+    assert set(out) == {*own, *(n + FULL for n in (*own, "zero-shot"))}
+    assert sum(calls) == len(splits.test[0]["catalogue"]) + len(splits.test)
+    for name in own:
+        preds = out[name]
+        assert isinstance(preds, Predictions) and len(preds.validation) == len(splits.validation)
+        assert [len(p) for p in preds.test] == [len(e["candidates"]) for e in splits.test]
+        m = scored(NEXT_ITEM, splits, preds)
+        assert {"ndcg@10", "hr@10", "mrr", "recsys.coverage@10"} <= set(m)
+        assert all(0.0 <= v <= 1.0 for v in m.values())
+    full = {n: m for n, m in out.items() if n.endswith(FULL)}
+    for metrics in full.values():
+        assert {"recsys.full.ndcg@10", "recsys.full.mrr", "recsys.full.coverage@10"} <= set(metrics)
     # the taste groups are real structure: co-occurrence beats random vectors
-    assert out["item-knn"]["recsys.full.ndcg@10"] > out["zero-shot"]["recsys.full.ndcg@10"]
-    full_pop = {k: v["recsys.full.popularity@10"] for k, v in out.items()}
-    assert full_pop["most-popular"] == max(full_pop.values()) and full_pop["most-popular"] > 0.6
+    knn, rand = full["item-knn.full"], full["zero-shot.full"]
+    assert knn["recsys.full.ndcg@10"] > rand["recsys.full.ndcg@10"]
+    pop = {k: v["recsys.full.popularity@10"] for k, v in full.items()}
+    assert pop["most-popular.full"] == max(pop.values()) and pop["most-popular.full"] > 0.6
 
 
 def test_cold_start_id_baselines_are_exactly_random(atomic):
     splits = cold_start_splits(ColdStartData(**atomic, cold_fraction=0.6, negatives=5))
-    out = all_baselines(splits.test, None)
+    out = all_baselines(splits, None)
     n = len(splits.test[0]["catalogue"])
+    random = majority(COLD_START, splits, ())
     for name in ("most-popular", "item-knn"):
-        m = out[name]
+        m = scored(COLD_START, splits, out[name])
         expected = np.mean(
             [min(10, len(e["candidates"])) / len(e["candidates"]) for e in splits.test]
         )
-        assert m["recsys.hr@10"] == pytest.approx(expected)
-        assert m["recsys.full.hr@10"] == pytest.approx(min(10, n) / n, abs=0.2)
-    assert "zero-shot" not in out
+        assert m["hr@10"] == pytest.approx(expected)
+        assert m["ndcg@10"] == pytest.approx(scored(COLD_START, splits, random)["ndcg@10"])
+        assert out[name + FULL]["recsys.full.hr@10"] == pytest.approx(min(10, n) / n, abs=0.2)
+    assert "zero-shot" + FULL not in out
 
 
 def train_example():
@@ -109,3 +128,15 @@ def test_each_operation_does_what_it_says():
 def test_bad_augment_option_is_a_config_error():
     with pytest.raises(InvalidConfig, match=r"augment.options.mask = 2"):
         augment_examples([train_example()], np.random.default_rng(0), {"options": {"mask": 2}})
+
+
+def test_the_kits_zero_shot_is_the_frozen_bi_encoder_cosine(ml100k):
+    splits = next_item_splits(NextItemData(**ml100k, negatives=10))
+
+    def encode(texts):
+        x = np.array([[len(t), sum(map(ord, t)) % 97, 1.0] for t in texts])
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    preds = zero_shot(NEXT_ITEM, splits, (), encode)
+    for e, s in zip(splits.test, preds.test, strict=True):
+        assert s == pytest.approx(encode(e["candidates"]) @ encode([e["query"]])[0])

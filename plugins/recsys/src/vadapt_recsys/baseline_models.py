@@ -1,4 +1,4 @@
-"""Honest baselines on the same split, scored by the same metric code as the adapter.
+"""The recommender baselines of this plugin, on the same split as the adapter.
 
 - ``most-popular``: training interaction count.
 - ``item-knn``: item-item cosine on training co-occurrence (users as the
@@ -7,12 +7,17 @@
 - ``genre-profile``: cosine between the user's genre distribution and the
   item's genres (content-based, no foundation model): is text worth more than
   genres alone?
-- ``zero-shot``: the un-adapted backbone, cosine between user text and item text.
 
-Each is reported over the sampled candidates (``recsys.*``) and the full
-catalogue (``recsys.full.*``). ID-based methods know nothing about items
-absent from training, so on ``recsys/cold-start`` they score every candidate
-alike and the tie-aware metrics give them exactly the random expectation.
+Over the sampled candidates each is a :class:`vadapt.kit.Predictions` (one score
+array per candidate list) that the core scores like the adapter (``vadapt.kit.score``
++ this plugin's ``evaluate``). The un-adapted backbone over the sampled candidates is
+the kit's ``zero-shot`` (cosine of user and item text; listed in ``TaskSpec.baselines``),
+and a constant score is the kit's ``majority`` (the random ranking). The
+full-catalogue protocol, which ``score`` cannot express, is a finished metrics dict
+per baseline under ``<name>.full`` (keys ``recsys.full.*``), ``zero-shot.full``
+included. ID-based methods know nothing about items absent from training, so on
+``recsys/cold-start`` they score every candidate alike and the tie-aware metrics
+give them exactly the random expectation.
 """
 
 from __future__ import annotations
@@ -23,10 +28,14 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from vadapt import Splits
+from vadapt.kit import Predictions
 
 from vadapt_recsys.catalogue import Catalogue, find_catalogue
 from vadapt_recsys.full import cosine_scorer, full_ranking
-from vadapt_recsys.metrics import sampled_metrics
+
+FULL = ".full"
+"""Suffix of a baseline's full-catalogue entry (``most-popular.full``)."""
 
 ItemScorer = Callable[[dict[str, Any], Sequence[str]], np.ndarray]
 """score(example, item_ids) -> one score per item id."""
@@ -97,70 +106,54 @@ def _per_item_scorer(fn: ItemScorer):
     return scorer
 
 
-def _sampled(fn: ItemScorer, examples: Sequence[dict[str, Any]]) -> dict[str, float]:
-    preds = [fn(ex, ex["candidate_items"]) for ex in examples]
-    return sampled_metrics(preds, examples)
-
-
-def zero_shot_sampled(
-    encode: Callable[[Sequence[str]], np.ndarray], examples: Sequence[dict[str, Any]]
-) -> dict[str, float]:
-    texts = sorted({t for ex in examples for t in ex["candidates"]})
-    row = {t: n for n, t in enumerate(texts)}
-    items = _unit(np.asarray(encode(texts), dtype=np.float32))
-    queries = _unit(np.asarray(encode([ex["query"] for ex in examples]), dtype=np.float32))
-    preds = [
-        items[[row[t] for t in ex["candidates"]]] @ q
-        for ex, q in zip(examples, queries, strict=True)
-    ]
-    return sampled_metrics(preds, examples)
-
-
-def memoised(
-    encode: Callable[[Sequence[str]], np.ndarray],
-) -> Callable[[Sequence[str]], np.ndarray]:
-    """``encode`` that embeds each distinct text once across calls."""
-    cache: dict[str, np.ndarray] = {}
-
-    def cached(texts: Sequence[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t not in cache))
-        if todo:
-            for t, row in zip(todo, np.asarray(encode(todo), dtype=np.float32), strict=True):
-                cache[t] = row
-        if not texts:
-            return np.zeros((0, 1), dtype=np.float32)
-        return np.stack([cache[t] for t in texts])
-
-    return cached
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-def all_baselines(
-    examples: Sequence[dict[str, Any]],
-    encode: Callable[[Sequence[str]], np.ndarray] | None,
-    *,
-    full: bool = True,
-) -> dict[str, dict[str, float]]:
-    """Every baseline on ``examples`` (a test split of a recsys task)."""
-    catalogue = find_catalogue(examples)
-    if catalogue is None or not examples:
-        return {}
-    scorers: dict[str, ItemScorer] = {
+def scorers(catalogue: Catalogue) -> dict[str, ItemScorer]:
+    """Each baseline, fitted on what training saw (popularity, interactions, genres)."""
+    return {
         "most-popular": most_popular(catalogue),
         "item-knn": ItemKNN(catalogue.train_sequences),
         "genre-profile": genre_profile(catalogue),
     }
-    out: dict[str, dict[str, float]] = {}
-    for name, fn in scorers.items():
-        out[name] = _sampled(fn, examples)
-        if full:
-            out[name].update(full_ranking(_per_item_scorer(fn), examples))
+
+
+def _candidate_scores(fn: ItemScorer, examples: Sequence[dict[str, Any]]) -> list[np.ndarray]:
+    return [fn(ex, ex["candidate_items"]) for ex in examples]
+
+
+def sampled_baselines(splits: Splits, fitted: Mapping[str, ItemScorer]) -> dict[str, Predictions]:
+    """Each baseline's scores of every test and validation candidate list.
+
+    ``fitted`` comes from the test split's catalogue: the validation catalogue (the
+    same object on next-item, another held-out set on cold-start) carries the same
+    training popularity, interactions and genres, and candidates are scored by item id.
+    """
+    return {
+        name: Predictions(
+            test=_candidate_scores(fn, splits.test),
+            validation=_candidate_scores(fn, splits.validation),
+        )
+        for name, fn in fitted.items()
+    }
+
+
+def full_baselines(
+    examples: Sequence[dict[str, Any]],
+    fitted: Mapping[str, ItemScorer],
+    encode: Callable[[Sequence[str]], np.ndarray] | None,
+) -> dict[str, dict[str, float]]:
+    """``recsys.full.*`` of each baseline (and the un-adapted backbone) on ``examples``."""
+    out = {name + FULL: full_ranking(_per_item_scorer(fn), examples) for name, fn in fitted.items()}
     if encode is not None:
-        encode = memoised(encode)  # candidate texts and catalogue texts overlap
-        out["zero-shot"] = zero_shot_sampled(encode, examples)
-        if full:
-            out["zero-shot"].update(full_ranking(cosine_scorer(encode), examples))
+        out["zero-shot" + FULL] = full_ranking(cosine_scorer(encode), examples)
     return out
+
+
+def all_baselines(
+    splits: Splits, encode: Callable[[Sequence[str]], np.ndarray] | None
+) -> dict[str, Predictions | dict[str, float]]:
+    """What the ``baselines`` hook returns for a recsys task (nothing without a catalogue)."""
+    test = list(splits.test)
+    catalogue = find_catalogue(test)
+    if catalogue is None or not test:
+        return {}
+    fitted = scorers(catalogue)
+    return {**sampled_baselines(splits, fitted), **full_baselines(test, fitted, encode)}

@@ -7,7 +7,9 @@ the un-adapted backbone) and by the quality script for the adapted model, which
 passes an ``encode`` built from the adapter (:func:`cosine_scorer`).
 
 Items the user interacted with before the target are excluded from the ranking
-(the usual full-ranking protocol); the target itself always stays.
+(the usual full-ranking protocol); the target itself always stays. The kit's
+``score`` sees only candidate lists, so this protocol's MRR/HR@10/NDCG@10 are
+reported here (``recsys.full.*``), by the kit's own per-list rule.
 """
 
 from __future__ import annotations
@@ -52,9 +54,8 @@ def full_ranking(
         raise ValueError(
             "examples carry no catalogue; pass the validation or test split of a recsys task"
         )
-    return summarise(
-        _rows(scorer(examples, catalogue), examples, catalogue), catalogue, k=k, prefix=FULL_PREFIX
-    )
+    rows = _rows(scorer(examples, catalogue), examples, catalogue)
+    return summarise(rows, catalogue, k=k, prefix=FULL_PREFIX, rank=True)
 
 
 def _rows(
