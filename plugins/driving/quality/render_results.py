@@ -11,6 +11,13 @@ import sys
 
 from run_quality import HELD_OUT, SEEN
 
+RENAMED = {"class.red.recall": "driving.critical.red.recall"}  # kit name: name before the kit
+
+
+def _get(rob: dict, name: str) -> float:
+    """A robustness figure by its name, or the name older result files used."""
+    return rob.get(name, rob.get(RENAMED.get(name, name), float("nan")))
+
 
 def main(path: str) -> None:
     res = json.load(open(path))
@@ -42,8 +49,8 @@ def main(path: str) -> None:
             f"{r['mca_held_out']:.3f}",
             f"{r['robust_accuracy']:.3f}",
             *[f"{r['robust_curve'].get(e, float('nan')):.3f}" for e in extra],
-            f"{rob.get('driving.critical.red.recall', float('nan')):.3f}",
-            f"{rob.get('driving.red_as_green_rate', float('nan')):.3f}",
+            f"{_get(rob, 'class.red.recall'):.3f}",
+            f"{_get(rob, 'driving.red_as_green_rate'):.3f}",
             f"{r['train_s']:.0f}",
         ]
         print("| " + " | ".join(cells) + " |")

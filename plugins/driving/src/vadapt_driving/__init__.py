@@ -4,7 +4,8 @@ This module holds only the hook implementations; the work lives in ``tasks``,
 ``data``, ``synth``, ``corruptions``, ``augmentation``, ``adversarial``, ``metrics``,
 ``reference_baselines`` and ``robustness``. Nothing here imports torch. (No submodule
 may share a hook's name: importing ``vadapt_driving.augment`` would replace the
-``augment`` hookimpl attribute of this package.)
+``augment`` hookimpl attribute of this package.) The core calls these hooks only for
+the two tasks this plugin registers.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ from __future__ import annotations
 from vadapt import hookimpl
 
 __version__ = "0.1.0"
-
-
-def _ours(task) -> bool:
-    return getattr(task, "vertical", None) == "driving"
 
 
 @hookimpl
@@ -27,8 +24,6 @@ def register_tasks():
 
 @hookimpl
 def load_data(task, config):
-    if not _ours(task):
-        return None
     from vadapt_driving.data import load
 
     return load(task.id, config)
@@ -36,8 +31,6 @@ def load_data(task, config):
 
 @hookimpl
 def augment(task, examples, rng, config):
-    if not _ours(task):
-        return None
     from vadapt_driving.augmentation import augment_examples, options_from
 
     return augment_examples(examples, rng, options_from(config))
@@ -45,8 +38,6 @@ def augment(task, examples, rng, config):
 
 @hookimpl
 def adversarial_step(task, model, batch, loss_fn, config):
-    if not _ours(task):
-        return None
     from vadapt_driving.adversarial import adversarial_loss
 
     return adversarial_loss(model, batch, loss_fn, config)
@@ -54,8 +45,6 @@ def adversarial_step(task, model, batch, loss_fn, config):
 
 @hookimpl
 def evaluate(task, predictions, references, examples, labels):
-    if not _ours(task):
-        return None
     from vadapt_driving.metrics import evaluate as driving_metrics
 
     return driving_metrics(predictions, references, examples, labels)
@@ -63,8 +52,6 @@ def evaluate(task, predictions, references, examples, labels):
 
 @hookimpl
 def baselines(task, splits, labels):
-    if not _ours(task):
-        return None
     from vadapt_driving.reference_baselines import compute
 
-    return compute(splits, labels)
+    return compute(splits, labels) or None

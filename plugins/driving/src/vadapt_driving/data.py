@@ -325,7 +325,14 @@ def load_csv(
 
 
 def split_grouped(examples: list[dict[str, Any]], fraction: float, seed: int) -> tuple[list, list]:
-    """Hold out ``fraction`` of each class, by whole groups when examples carry ``group``."""
+    """Hold out ``fraction`` of each class, by whole groups when examples carry ``group``.
+
+    Not ``vadapt.kit.group_split``: that one shuffles all groups together and cuts a
+    fraction of the *groups*, so a class can lose every track to validation (or get none
+    held out) and the held-out share of examples drifts with track lengths. GTSRB needs
+    per-class stratification by examples with at least one track kept for training, and
+    switching would move every existing split.
+    """
     rng = np.random.default_rng(seed)
     by_label: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, ex in enumerate(examples):

@@ -1,17 +1,22 @@
-"""Domain metrics for the ``evaluate`` hook (keys ``driving.<metric>``).
+"""Driving metrics ``vadapt.kit.score`` lacks, for the ``evaluate`` hook (keys ``driving.*``).
 
-From predictions alone: accuracy, recall per class, the safety-critical classes
-(stop / yield / no-entry signs, red lights) on their own with recall and
-precision, red-light-read-as-green rate, confusion-matrix entries, and — when
-the examples carry ``corruption``/``severity`` keys (``data.test_corruption``, or
-``robustness.evaluate_robustness``) — accuracy per corruption and severity and
-the mean corruption accuracy. Robust accuracy under PGD needs the model, so it
-lives in ``robustness.py``.
+The kit already scores accuracy, macro F1, per-class precision/recall/F1 (``class.stop.recall``,
+``class.red.recall``), AUROC and ECE. This module adds only what is specific to driving:
+
+- ``driving.critical_recall_min``: the lowest recall over the safety-critical classes present
+  in the split (stop / yield / no-entry signs, red / red-left lights);
+- ``driving.red_as_green_rate``: share of red (incl. red-left) lights read as a green state;
+- when examples carry ``corruption``/``severity`` (``data.test_corruption``, or
+  ``robustness.evaluate_robustness``): ``driving.corruption.<name>.s<k>.accuracy``,
+  ``driving.corruption.<name>.accuracy``, ``driving.mean_corruption_accuracy`` (mCA: mean
+  over corruptions of the mean over severities) and ``driving.clean_accuracy`` (the
+  uncorrupted rows of a mixed split).
+
+Robust accuracy under PGD needs the model, so it lives in ``robustness.py``.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -21,63 +26,38 @@ import numpy as np
 from vadapt_driving.lights import SAFETY_CRITICAL_LIGHTS
 from vadapt_driving.signs import SAFETY_CRITICAL_SIGNS
 
-FULL_CONFUSION_MAX = 12  # above this many classes only non-zero cells are reported
-
-
-def key(label: str) -> str:
-    """A metric-key-safe form of a label (no dots, spaces or slashes)."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(label)).strip("_") or "_"
+REDS = ("red", "red-left")
+GREENS = ("green", "green-left")
 
 
 def safety_critical(labels: Sequence[str]) -> list[str]:
     return [lab for lab in labels if lab in SAFETY_CRITICAL_SIGNS or lab in SAFETY_CRITICAL_LIGHTS]
 
 
-def classification_metrics(
-    pred: np.ndarray, ref: np.ndarray, labels: Sequence[str]
-) -> dict[str, float]:
-    """Metrics from predicted and true label indices."""
-    out: dict[str, float] = {}
-    n = len(ref)
-    if n == 0:
-        return out
-    k = len(labels)
-    cm = np.zeros((k, k), dtype=np.int64)
-    np.add.at(cm, (ref, pred), 1)
-    out["driving.accuracy"] = float(np.trace(cm) / n)
-    support = cm.sum(axis=1)
-    predicted = cm.sum(axis=0)
-    for i, lab in enumerate(labels):
-        if support[i]:
-            out[f"driving.recall.{key(lab)}"] = float(cm[i, i] / support[i])
-    crit = [lab for lab in safety_critical(labels) if support[labels.index(lab)]]
-    for lab in crit:
-        i = labels.index(lab)
-        out[f"driving.critical.{key(lab)}.recall"] = float(cm[i, i] / support[i])
-        out[f"driving.critical.{key(lab)}.precision"] = (
-            float(cm[i, i] / predicted[i]) if predicted[i] else 0.0
-        )
-        out[f"driving.critical.{key(lab)}.support"] = float(support[i])
-    if crit:
-        out["driving.critical_recall_min"] = min(
-            out[f"driving.critical.{key(lab)}.recall"] for lab in crit
-        )
-    reds = [labels.index(lab) for lab in labels if lab in ("red", "red-left")]
-    greens = [labels.index(lab) for lab in labels if lab in ("green", "green-left")]
-    if reds and greens and support[reds].sum():
-        out["driving.red_as_green_rate"] = float(
-            cm[np.ix_(reds, greens)].sum() / support[reds].sum()
-        )
-    full = k <= FULL_CONFUSION_MAX
-    for i in range(k):
-        for j in range(k):
-            if full or cm[i, j]:
-                out[f"driving.confusion.{key(labels[i])}.{key(labels[j])}"] = float(cm[i, j])
-    return out
+def critical_recall_min(pred: np.ndarray, ref: np.ndarray, labels: Sequence[str]) -> float | None:
+    """Lowest recall over the safety-critical classes with support (None without any)."""
+    recalls = [
+        float((pred[ref == i] == i).mean())
+        for i, lab in enumerate(labels)
+        if lab in safety_critical(labels) and (ref == i).any()
+    ]
+    return min(recalls) if recalls else None
+
+
+def red_as_green_rate(pred: np.ndarray, ref: np.ndarray, labels: Sequence[str]) -> float | None:
+    reds = [i for i, lab in enumerate(labels) if lab in REDS]
+    greens = [i for i, lab in enumerate(labels) if lab in GREENS]
+    is_red = np.isin(ref, reds)
+    if not greens or not is_red.any():
+        return None
+    return float(np.isin(pred[is_red], greens).mean())
 
 
 def corruption_metrics(correct: np.ndarray, examples: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Accuracy per corruption x severity, per corruption, and their mean (mCA)."""
+    """Accuracy per corruption x severity, per corruption, and their mean (mCA).
+
+    Corruption names are ``corruptions.CORRUPTIONS`` identifiers, already key-safe.
+    """
     cells: dict[tuple[str, int], list[bool]] = defaultdict(list)
     clean: list[bool] = []
     for ok, ex in zip(correct, examples, strict=True):
@@ -91,11 +71,10 @@ def corruption_metrics(correct: np.ndarray, examples: Sequence[dict[str, Any]]) 
     out: dict[str, float] = {}
     per_corruption: dict[str, list[float]] = defaultdict(list)
     for (name, sev), oks in sorted(cells.items()):
-        acc = float(np.mean(oks))
-        out[f"driving.corruption.{key(name)}.s{sev}.accuracy"] = acc
-        per_corruption[name].append(acc)
+        out[f"driving.corruption.{name}.s{sev}.accuracy"] = float(np.mean(oks))
+        per_corruption[name].append(float(np.mean(oks)))
     for name, accs in per_corruption.items():
-        out[f"driving.corruption.{key(name)}.accuracy"] = float(np.mean(accs))
+        out[f"driving.corruption.{name}.accuracy"] = float(np.mean(accs))
     out["driving.mean_corruption_accuracy"] = float(
         np.mean([np.mean(a) for a in per_corruption.values()])
     )
@@ -106,7 +85,8 @@ def corruption_metrics(correct: np.ndarray, examples: Sequence[dict[str, Any]]) 
 
 def evaluate(
     predictions: Any, references: Any, examples: Sequence[dict[str, Any]], labels: Sequence[str]
-) -> dict[str, float]:
+) -> dict[str, float] | None:
+    """The ``driving.*`` metrics of one split; None when none applies."""
     probs = np.asarray(predictions)
     ref = np.asarray(references).astype(np.int64).reshape(-1)
     labels = list(labels)
@@ -116,7 +96,14 @@ def evaluate(
             f"{ref.shape[0]} references x {len(labels)} labels"
         )
     pred = probs.argmax(axis=1)
-    out = classification_metrics(pred, ref, labels)
+    out: dict[str, float] = {}
+    for name, fn in (
+        ("driving.critical_recall_min", critical_recall_min),
+        ("driving.red_as_green_rate", red_as_green_rate),
+    ):
+        value = fn(pred, ref, labels)
+        if value is not None:
+            out[name] = value
     if examples is not None and len(examples) == len(ref):
         out.update(corruption_metrics(pred == ref, examples))
-    return out
+    return out or None

@@ -1,6 +1,9 @@
-"""Honest, cheap reference results on the same test split as the adapter.
+"""The driving tasks' own reference baselines, as predictions the core scores like the adapter.
 
-- ``majority``: always the most frequent training label.
+``majority`` and ``frozen-probe`` are the kit's (``TaskSpec.baselines``); these two are
+classic image features the kit lacks, each fitted on the training split and predicting
+probabilities on validation and test (``vadapt.kit.Predictions``):
+
 - ``colour-hist-logreg``: a joint HSV colour histogram (8x4x4 bins, centre-weighted)
   + logistic regression. Colour alone separates sign families and light states.
 - ``hog-logreg``: histograms of oriented gradients (8x8-pixel cells of a 32x32 grey
@@ -10,14 +13,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PIL import Image
-
-from vadapt_driving.metrics import classification_metrics
+from vadapt.kit import Predictions
 
 FEATURE_SIZE = 32
 
@@ -57,48 +58,46 @@ def hog(image: np.ndarray, cell: int = 8, bins: int = 9) -> np.ndarray:
     return feats / (np.linalg.norm(feats) + 1e-6)
 
 
-def _scores(pred: np.ndarray, ref: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
-    from sklearn.metrics import f1_score
-
-    out = {
-        "accuracy": float((pred == ref).mean()),
-        "macro_f1": float(
-            f1_score(ref, pred, labels=list(range(len(labels))), average="macro", zero_division=0)
-        ),
-    }
-    crit = classification_metrics(pred, ref, labels).get("driving.critical_recall_min")
-    if crit is not None:
-        out["driving.critical_recall_min"] = crit
-    return out
-
-
-def _logreg(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray) -> np.ndarray:
+def _logreg_probs(
+    train_x: np.ndarray, train_y: np.ndarray, others: Sequence[np.ndarray], n_labels: int
+) -> list[np.ndarray]:
+    """Standardised logistic regression (C=0.5) fitted on train; probabilities of ``others``
+    with a column per label (a label absent from training gets 0)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    outs = [np.zeros((len(x), n_labels)) for x in others]
     if len(set(train_y.tolist())) < 2:
-        return np.full(len(test_x), train_y[0])
+        for out in outs:
+            out[:, train_y[0]] = 1.0
+        return outs
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
     model.fit(train_x, train_y)
-    return model.predict(test_x)
+    for out, x in zip(outs, others, strict=True):
+        if len(x):
+            out[:, model.classes_] = model.predict_proba(x)
+    return outs
 
 
-def compute(splits: Any, labels: Sequence[str]) -> dict[str, dict[str, float]]:
-    labels = list(labels)
+def _features(examples: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """(colour histogram, HOG + colour histogram) rows of ``examples``."""
+    if not examples:
+        return np.zeros((0, 0)), np.zeros((0, 0))  # no rows: nothing is predicted
+    hist = np.stack([colour_histogram(ex["image"]) for ex in examples])
+    return hist, np.hstack([np.stack([hog(ex["image"]) for ex in examples]), hist])
+
+
+def compute(splits: Any, labels: Sequence[str]) -> dict[str, Predictions]:
+    """``colour-hist-logreg`` and ``hog-logreg`` predictions on validation and test."""
     index = {lab: i for i, lab in enumerate(labels)}
     train = [ex for ex in splits.train if ex["label"] in index]
-    test = [ex for ex in splits.test if ex["label"] in index]
-    if not train or not test:
+    if not train or not splits.test:
         return {}
-    ty = np.array([index[ex["label"]] for ex in train])
-    ry = np.array([index[ex["label"]] for ex in test])
-    top = Counter(ty.tolist()).most_common(1)[0][0]
-    out = {"majority": _scores(np.full(len(ry), top), ry, labels)}
-    hist_tr = np.stack([colour_histogram(ex["image"]) for ex in train])
-    hist_te = np.stack([colour_histogram(ex["image"]) for ex in test])
-    out["colour-hist-logreg"] = _scores(_logreg(hist_tr, ty, hist_te), ry, labels)
-    hog_tr = np.hstack([np.stack([hog(ex["image"]) for ex in train]), hist_tr])
-    hog_te = np.hstack([np.stack([hog(ex["image"]) for ex in test]), hist_te])
-    out["hog-logreg"] = _scores(_logreg(hog_tr, ty, hog_te), ry, labels)
+    y = np.array([index[ex["label"]] for ex in train])
+    feats = [_features(part) for part in (train, splits.validation, splits.test)]
+    out = {}
+    for k, name in enumerate(("colour-hist-logreg", "hog-logreg")):
+        val, test = _logreg_probs(feats[0][k], y, [feats[1][k], feats[2][k]], len(labels))
+        out[name] = Predictions(test=test, validation=val, note="C=0.5, standardised")
     return out

@@ -4,19 +4,21 @@ The ``evaluate`` hook only sees predictions, so the figures that need the model
 live here::
 
     from vadapt_driving.robustness import evaluate_robustness
-    report = evaluate_robustness("traffic-signs@3", pgd={"epsilon": 4, "steps": 5})
-    report["driving.mean_corruption_accuracy"], report["driving.robust_accuracy"]
+    report = evaluate_robustness("traffic-signs@3", pgd_config={"epsilon": 4, "steps": 5})
+    report["accuracy"], report["driving.mean_corruption_accuracy"]
+    report["driving.robust_accuracy"]
 
 It loads the adapter with ``vadapt.engine.load_adapter`` (hash- and
 backbone-checked like ``predict``), reloads the adapter's own test split (or the
 ``data`` section you pass), and scores
 
-- the clean split (``driving.accuracy`` and every other ``evaluate`` metric);
+- the clean split: every ``vadapt.kit.score`` metric (``accuracy``, ``class.red.recall``...)
+  plus the ``evaluate`` hook's ``driving.*`` ones;
 - each corruption x severity on the same images (``corruptions.corrupted_copies``,
   seeded: every adapter sees exactly the same corrupted pixels), giving
   ``driving.corruption.<name>.s<k>.accuracy``, ``driving.corruption.<name>.accuracy``,
   ``driving.mean_corruption_accuracy`` (mean over corruptions of the mean over
-  severities) and ``driving.relative_mca`` (mCA / clean accuracy);
+  severities) and ``driving.relative_mca`` (mCA / clean ``accuracy``);
 - PGD under the budget (pixel units, ``adversarial.budget_from``):
   ``driving.robust_accuracy`` and ``driving.robust.critical_recall_min``.
 
@@ -32,7 +34,7 @@ import numpy as np
 
 from vadapt_driving.adversarial import budget_from, pgd
 from vadapt_driving.corruptions import CORRUPTIONS, SEVERITIES, corrupted_copies
-from vadapt_driving.metrics import classification_metrics, corruption_metrics
+from vadapt_driving.metrics import corruption_metrics, critical_recall_min
 from vadapt_driving.metrics import evaluate as driving_metrics
 
 DEFAULT_PGD = {"epsilon": 4.0, "steps": 5, "alpha": None, "options": {}}
@@ -113,6 +115,7 @@ def evaluate_robustness(
     """
     from vadapt.engine import load_adapter
     from vadapt.hooks import hooks as default_hooks
+    from vadapt.kit import score
 
     h = hooks or default_hooks()
     lm = load_adapter(ref, registry=registry, hooks=h, threads=threads)
@@ -128,7 +131,9 @@ def evaluate_robustness(
     labels = list(lm.labels)
 
     out: dict[str, float] = {"driving.robustness.examples": float(len(examples))}
-    out.update(driving_metrics(_forward_probs(lm, examples, batch_size), refs, examples, labels))
+    clean = _forward_probs(lm, examples, batch_size)
+    out.update(score(lm.task, clean, refs, labels))
+    out.update(driving_metrics(clean, refs, examples, labels) or {})
 
     names = list(corruptions) if corruptions is not None else list(CORRUPTIONS)
     if names:
@@ -139,16 +144,14 @@ def evaluate_robustness(
         probs = _forward_probs(lm, corrupted, batch_size)
         ref_c = np.tile(refs, len(names) * len(severities))
         out.update(corruption_metrics(probs.argmax(1) == ref_c, corrupted))
-        if out.get("driving.accuracy"):
-            out["driving.relative_mca"] = (
-                out["driving.mean_corruption_accuracy"] / out["driving.accuracy"]
-            )
+        if out.get("accuracy"):
+            out["driving.relative_mca"] = out["driving.mean_corruption_accuracy"] / out["accuracy"]
 
     if pgd_config is not None:
         budget = budget_from(dict(pgd_config))
         adv_pred = _pgd_predictions(lm, examples, refs, budget, batch_size)
         out["driving.robust_accuracy"] = float((adv_pred == refs).mean())
-        crit = classification_metrics(adv_pred, refs, labels).get("driving.critical_recall_min")
+        crit = critical_recall_min(adv_pred, refs, labels)
         if crit is not None:
             out["driving.robust.critical_recall_min"] = crit
         out["driving.pgd.epsilon"] = float(pgd_config["epsilon"])

@@ -10,6 +10,23 @@ from vadapt import TaskSpec
 SIGNS = "driving/traffic-signs"
 LIGHTS = "driving/traffic-lights"
 
+HEADLINE = ("accuracy", "driving.critical_recall_min", "macro_f1")
+BASELINES = ("majority", "frozen-probe")  # plus colour-hist-logreg, hog-logreg (own hook)
+
+# The recipes behind RESULTS.md's rows (quality/run_quality.py, variant "plain"): generated
+# 32 px crops, LoRA, batch 32, lr 3e-3, no early stopping, seed 0 (the default).
+_TRAIN = {"batch_size": 32, "image_size": 32, "lr": 0.003, "patience": 0}
+LIGHTS_RECIPE = {
+    "method": {"name": "lora"},
+    "train": {"epochs": 10, **_TRAIN},
+    "data": {"image_size": 32, "train_per_class": 60, "eval_per_class": 30},
+}
+SIGNS_RECIPE = {
+    "method": {"name": "lora"},
+    "train": {"epochs": 8, **_TRAIN},
+    "data": {"image_size": 32, "train_per_class": 30, "eval_per_class": 8},
+}
+
 
 class _DataBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -132,8 +149,10 @@ def task_specs() -> list[TaskSpec]:
             "point "
             "data.source/path at GTSRB for real images.",
             default_backbone="efficientnet-lite0",
-            metric="accuracy",
             data_model=SignsData,
+            headline=HEADLINE,
+            baselines=BASELINES,
+            defaults=SIGNS_RECIPE,
         ),
         TaskSpec(
             id=LIGHTS,
@@ -143,7 +162,9 @@ def task_specs() -> list[TaskSpec]:
             "(optional arrows red-left, green-left; labels come from the data). Default data is "
             "labelled-SYNTHETIC (PIL-drawn).",
             default_backbone="efficientnet-lite0",
-            metric="accuracy",
             data_model=LightsData,
+            headline=HEADLINE,
+            baselines=BASELINES,
+            defaults=LIGHTS_RECIPE,
         ),
     ]
