@@ -200,3 +200,18 @@ def test_read_table_errors_name_file_line_and_column(tmp_path):
     (tmp_path / "rows.xlsx").write_text("x")
     with pytest.raises(DataError, match=r"suffix '\.xlsx'"):
         read_table(tmp_path / "rows.xlsx", field="path", task="t/x")
+
+
+def test_fit_linear_is_the_public_feature_baseline():
+    from vadapt.kit.baselines import fit_linear
+
+    splits = _text_splits()
+    feats = tuple(
+        np.array([ex["features"] for ex in s])
+        for s in (splits.train, splits.validation, splits.test)
+    )
+    preds = fit_linear(BINARY, feats, splits, BINARY.labels, grid=(0.5,), standardise=True)
+    assert preds.note == "C=0.5" and preds.test.shape == (30, 2)
+    empty_val = Splits(train=splits.train, validation=[], test=splits.test)
+    no_val = (feats[0], np.zeros((0, 2)), feats[2])
+    assert fit_linear(BINARY, no_val, empty_val, BINARY.labels).validation.shape == (0, 2)

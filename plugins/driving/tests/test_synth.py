@@ -66,7 +66,7 @@ def test_generated_lights_are_learnable_but_not_trivial() -> None:
     splits = load(LIGHTS, LightsData(image_size=32, train_per_class=30, eval_per_class=15))
     task, labels = hooks().task(LIGHTS), splits.labels
     refs = references(task, splits.test, labels)
-    result = compute(splits, labels)
+    result = compute(task, splits, labels)
     result["majority"] = STANDARD_BASELINES["majority"](task, splits, labels, None)
     acc = {k: score(task, p.test, refs, labels)["accuracy"] for k, p in result.items()}
     assert acc["majority"] == pytest.approx(0.25)

@@ -52,7 +52,8 @@ def _labelled(task: TaskSpec) -> bool:
 def _full_probs(model: Any, x: Any, n_labels: int) -> np.ndarray:
     """predict_proba with a column for every label (a label absent from training gets 0)."""
     out = np.zeros((x.shape[0], n_labels))
-    out[:, model.classes_] = model.predict_proba(x)
+    if x.shape[0]:
+        out[:, model.classes_] = model.predict_proba(x)
     return out
 
 
@@ -76,9 +77,8 @@ def _probs_fit(
             -mean_absolute_error(y_va, m.predict(x_va)) if len(y_va) else 0.0 for m, _ in fits
         ]
         model, chosen = fits[int(np.argmax(quality))]
-        return Predictions(
-            test=model.predict(x_te), validation=model.predict(x_va), note=f"alpha={chosen}"
-        )
+        val = model.predict(x_va) if x_va.shape[0] else np.zeros(0)
+        return Predictions(test=model.predict(x_te), validation=val, note=f"alpha={chosen}")
     if task.head == HeadKind.MULTILABEL:
         return _per_label(x_tr, x_va, x_te, y_tr, n)
     if len(set(y_tr.tolist())) < 2:
@@ -102,6 +102,29 @@ def _probs_fit(
     return Predictions(
         test=_full_probs(model, x_te, n), validation=_full_probs(model, x_va, n), note=f"C={c}"
     )
+
+
+def fit_linear(
+    task: TaskSpec,
+    features: tuple[Any, Any, Any],
+    splits: Splits,
+    labels: Sequence[str],
+    *,
+    grid: Sequence[float] = C_GRID,
+    standardise: bool = False,
+) -> Predictions | None:
+    """A plugin's own feature baseline: a linear model on ``features`` (train, validation,
+    test rows, aligned with ``splits``) fitted as the standard baselines are — logistic
+    regression (one per label for multilabel; ridge for regression), C chosen on
+    validation macro-F1 from ``grid`` — returning predictions the core scores."""
+    x_tr, x_va, x_te = features
+    if standardise:
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler().fit(x_tr)
+        x_tr, x_te = scaler.transform(x_tr), scaler.transform(x_te)
+        x_va = scaler.transform(x_va) if len(x_va) else x_va
+    return _probs_fit(task, (x_tr, x_va, x_te), _targets(task, splits, labels), labels, grid)
 
 
 def _per_label(x_tr: Any, x_va: Any, x_te: Any, y_tr: np.ndarray, n: int) -> Predictions:

@@ -54,4 +54,4 @@ def evaluate(task, predictions, references, examples, labels):
 def baselines(task, splits, labels):
     from vadapt_driving.reference_baselines import compute
 
-    return compute(splits, labels) or None
+    return compute(task, splits, labels) or None

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 from vadapt.kit import Predictions
+from vadapt.kit.baselines import fit_linear
 
 FEATURE_SIZE = 32
 
@@ -58,28 +59,6 @@ def hog(image: np.ndarray, cell: int = 8, bins: int = 9) -> np.ndarray:
     return feats / (np.linalg.norm(feats) + 1e-6)
 
 
-def _logreg_probs(
-    train_x: np.ndarray, train_y: np.ndarray, others: Sequence[np.ndarray], n_labels: int
-) -> list[np.ndarray]:
-    """Standardised logistic regression (C=0.5) fitted on train; probabilities of ``others``
-    with a column per label (a label absent from training gets 0)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    outs = [np.zeros((len(x), n_labels)) for x in others]
-    if len(set(train_y.tolist())) < 2:
-        for out in outs:
-            out[:, train_y[0]] = 1.0
-        return outs
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
-    model.fit(train_x, train_y)
-    for out, x in zip(outs, others, strict=True):
-        if len(x):
-            out[:, model.classes_] = model.predict_proba(x)
-    return outs
-
-
 def _features(examples: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     """(colour histogram, HOG + colour histogram) rows of ``examples``."""
     if not examples:
@@ -88,16 +67,16 @@ def _features(examples: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarra
     return hist, np.hstack([np.stack([hog(ex["image"]) for ex in examples]), hist])
 
 
-def compute(splits: Any, labels: Sequence[str]) -> dict[str, Predictions]:
-    """``colour-hist-logreg`` and ``hog-logreg`` predictions on validation and test."""
-    index = {lab: i for i, lab in enumerate(labels)}
-    train = [ex for ex in splits.train if ex["label"] in index]
-    if not train or not splits.test:
+def compute(task: Any, splits: Any, labels: Sequence[str]) -> dict[str, Predictions]:
+    """``colour-hist-logreg`` and ``hog-logreg`` predictions on validation and test: the
+    kit's linear fit (standardised features, C=0.5) on each feature set."""
+    if not splits.train or not splits.test:
         return {}
-    y = np.array([index[ex["label"]] for ex in train])
-    feats = [_features(part) for part in (train, splits.validation, splits.test)]
+    feats = [_features(part) for part in (splits.train, splits.validation, splits.test)]
     out = {}
     for k, name in enumerate(("colour-hist-logreg", "hog-logreg")):
-        val, test = _logreg_probs(feats[0][k], y, [feats[1][k], feats[2][k]], len(labels))
-        out[name] = Predictions(test=test, validation=val, note="C=0.5, standardised")
+        xs = (feats[0][k], feats[1][k], feats[2][k])
+        preds = fit_linear(task, xs, splits, labels, grid=(0.5,), standardise=True)
+        if preds is not None:
+            out[name] = preds
     return out
