@@ -246,8 +246,11 @@ class Splits:
     """Train/validation/test examples for one task, plus what the data says about itself.
 
     ``labels``: the label set when it comes from the data (tasks with empty
-    ``TaskSpec.labels``). ``info``: provenance shown in reports and stored in the
-    manifest (``source``, ``synthetic``, ``license``, split protocol...).
+    ``TaskSpec.labels``). ``untrained_labels``: labels of the set that on purpose
+    have no training example (an out-of-scope class that validation and test hold
+    and a calibrated abstention predicts); every other label must occur in train.
+    ``info``: provenance shown in reports and stored in the manifest (``source``,
+    ``synthetic``, ``license``, split protocol...).
     """
 
     train: Sequence[Example]
@@ -255,6 +258,7 @@ class Splits:
     test: Sequence[Example]
     labels: tuple[str, ...] | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
+    untrained_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for split in ("train", "validation", "test"):
@@ -268,6 +272,7 @@ class Splits:
                 )
         if self.labels is not None:
             object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "untrained_labels", tuple(self.untrained_labels))
 
     def sizes(self) -> dict[str, int]:
         return {

@@ -6,7 +6,7 @@ import itertools
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,9 +66,7 @@ def _limit(splits: Splits, cfg: AdaptConfig) -> Splits:
         tr = tr[: cfg.train.max_train_examples]
     if cfg.train.max_eval_examples:
         va = va[: cfg.train.max_eval_examples]
-    return Splits(
-        train=tr, validation=va, test=list(splits.test), labels=splits.labels, info=splits.info
-    )
+    return replace(splits, train=tr, validation=va, test=list(splits.test))
 
 
 def make_encoder(spec: Any, cfg: AdaptConfig, batch_size: int = 32) -> Any:

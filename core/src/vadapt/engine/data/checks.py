@@ -190,7 +190,7 @@ def check_splits(
             lab = ex["label"]
             for x in lab if isinstance(lab, (list, tuple)) else [lab]:
                 counts[str(x)] += 1
-        empty = [k for k, n in counts.items() if n == 0]
+        empty = [k for k, n in counts.items() if n == 0 and k not in splits.untrained_labels]
         if empty:
             raise InvalidConfig(
                 f"data split 'train' of task {task.id!r} has no example of label(s) {empty}",
