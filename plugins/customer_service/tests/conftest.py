@@ -39,3 +39,10 @@ def intent_jsonl(tmp_path: Path) -> Path:
 @pytest.fixture
 def faq_csv(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "faq.csv", ["question", "answer"], FAQ)
+
+
+@pytest.fixture
+def plugin_under_test():  # vadapt.testing's ``hooks`` fixture: only this plugin installed
+    import vadapt_customer_service
+
+    return vadapt_customer_service

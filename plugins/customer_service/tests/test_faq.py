@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from cs_testdata import FAQ, write_jsonl
 from vadapt import InvalidConfig
-from vadapt_customer_service.baseline_models import ranking_baselines
 from vadapt_customer_service.faq import load_faq
 from vadapt_customer_service.tasks import FaqData
 
@@ -46,10 +45,15 @@ def test_missing_column_is_named(tmp_path: Path) -> None:
         load_faq(FaqData(path=str(path)))
 
 
-def test_baselines_random_is_exact_and_tfidf_beats_it(faq_csv: Path) -> None:
+def test_kit_majority_is_the_exact_random_ranking_and_tfidf_beats_it(faq_csv: Path, hooks) -> None:
+    from vadapt.engine.scoring import compute_baselines
+    from vadapt_customer_service.tasks import task_specs
+
+    faq = {t.id: t for t in task_specs()}["customer-service/faq"]
     splits = load_faq(FaqData(path=str(faq_csv), test_fraction=0.4))
-    out = ranking_baselines(splits, encode=None)
+    out, _ = compute_baselines(hooks, faq, splits, (), encode=None)
     n = len(splits.test[0]["candidates"])
-    assert out["random"]["recall@1"] == pytest.approx(1 / n)
-    assert out["random"]["mrr"] == pytest.approx(np.sum(1 / np.arange(1, n + 1)) / n)
-    assert out["tfidf"]["mrr"] > out["random"]["mrr"]
+    assert out["majority"]["hr@1"] == pytest.approx(1 / n)
+    assert out["majority"]["mrr"] == pytest.approx(np.sum(1 / np.arange(1, n + 1)) / n)
+    assert out["tfidf-logreg"]["mrr"] > out["majority"]["mrr"]
+    assert "zero-shot" not in out  # needs the backbone's encoder

@@ -42,6 +42,12 @@ def test_clinc150_json_keeps_its_splits_and_maps_oos(clinc_json: Path) -> None:
     no_oos_training = load(path=str(clinc_json), train_on_oos=False)
     assert not any(ex["label"] == "oos" for ex in no_oos_training.train)
     assert no_oos_training.labels[-1] == "oos"  # still detected, by threshold
+    assert no_oos_training.untrained_labels == ("oos",)
+    from vadapt.engine.data.checks import check_splits
+    from vadapt.hooks import hooks
+
+    # the core accepts oos without training examples (and only oos)
+    check_splits(hooks().task("customer-service/intent"), no_oos_training, no_oos_training.labels)
 
 
 def test_jsonl_and_user_oos_label(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 The label set comes from the training data (``Splits.labels``): in-scope
 intents sorted, then ``oos`` when the data has out-of-scope messages. Out of
-scope is detected by a threshold on the top in-scope probability (calibrated
+scope is detected by a threshold on the top probability (calibrated
 on validation, see ``metrics.calibrate_oos_threshold``); CLINC150's
 ``oos_train`` examples also train an ``oos`` class unless
 ``data.train_on_oos`` is false.
@@ -204,6 +204,8 @@ def load_intent(config: IntentData) -> Splits:
         validation=validation,
         test=test,
         labels=labels,
+        # without oos_train, out of scope is the calibrated abstention alone
+        untrained_labels=(OOS,) if has_oos and not counts.get(OOS) else (),
         info={
             "source": str(Path(config.path).expanduser()),
             "synthetic": False,

@@ -1,8 +1,8 @@
 """Turn an intent adapter's prediction into a routing decision: top-k intents or out of scope.
 
-``vadapt predict`` returns every label's probability; the out-of-scope threshold
-the adapter was calibrated with is in its manifest (validation metric
-``customer-service.oos_threshold``)::
+``vadapt predict`` already outputs ``oos`` below the adapter's calibrated threshold
+(the core applies the abstention the ``evaluate`` hook stored in the run context);
+``route`` adds the top-k in-scope intents for a routing screen::
 
     from vadapt.engine import predict
     from vadapt_registry import Registry
@@ -20,27 +20,25 @@ from typing import Any
 
 from vadapt import InvalidConfig
 
-from vadapt_customer_service.tasks import OOS, P_PREFIX
-
-THRESHOLD_KEY = f"{P_PREFIX}oos_threshold"
+from vadapt_customer_service.evaluation import THRESHOLD
+from vadapt_customer_service.tasks import OOS, VERTICAL
 
 
 def route(scores: Mapping[str, float], threshold: float, k: int = 3) -> dict[str, Any]:
     """``{"intent", "out_of_scope", "confidence", "top_k": [[label, p], ...]}`` for one message.
 
-    The same rule as the evaluation: the top in-scope intent unless its
+    The evaluation's (and the core's) rule: the top label, or ``oos`` when its
     probability is below ``threshold``; ``top_k`` lists in-scope intents only.
     """
-    in_scope = sorted(
-        ((lab, float(p)) for lab, p in scores.items() if lab != OOS), key=lambda kv: -kv[1]
-    )
+    ranked = sorted(((lab, float(p)) for lab, p in scores.items()), key=lambda kv: -kv[1])
+    in_scope = [(lab, p) for lab, p in ranked if lab != OOS]
     if not in_scope:
         raise InvalidConfig(
             "route(): the scores name no in-scope intent",
             fix="pass the 'scores' of an intent adapter's prediction",
         )
-    top, conf = in_scope[0]
-    oos = conf < threshold
+    top, conf = ranked[0]
+    oos = top == OOS or conf < threshold
     return {
         "intent": OOS if oos else top,
         "out_of_scope": oos,
@@ -50,12 +48,12 @@ def route(scores: Mapping[str, float], threshold: float, k: int = 3) -> dict[str
 
 
 def stored_threshold(manifest: Any) -> float:
-    """The validation-calibrated threshold recorded in an intent adapter's manifest."""
-    metrics = getattr(getattr(manifest, "metrics", None), "validation", None) or {}
-    value = metrics.get(THRESHOLD_KEY)
+    """The validation-calibrated threshold in an intent adapter's manifest (run context)."""
+    value = (getattr(manifest, "context", None) or {}).get(VERTICAL, {}).get(THRESHOLD)
     if value is None:
         raise InvalidConfig(
-            f"adapter {getattr(manifest, 'ref', '?')} records no {THRESHOLD_KEY}",
-            fix="use an adapter trained on customer-service/intent",
+            f"adapter {getattr(manifest, 'ref', '?')} records no {VERTICAL} {THRESHOLD} "
+            "in its run context",
+            fix="use an adapter trained on customer-service/intent with this plugin version",
         )
     return float(value)

@@ -3,6 +3,10 @@
 Written here rather than with scikit-learn's ``train_test_split`` because intent
 data has classes with one or two examples, where sklearn's stratification
 refuses to split; this one keeps every class in train and carves what it can.
+Not ``vadapt.kit.stratified_split``: that one draws differently from its seeded
+generator and shuffles each split, so it would move the validation split behind
+RESULTS.md (and it returns index lists of three splits, where review triage keeps
+the official test set and carves only validation).
 """
 
 from __future__ import annotations
