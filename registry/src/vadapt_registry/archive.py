@@ -14,7 +14,7 @@ import json
 import os
 import tarfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vadapt_registry import _fs
 from vadapt_registry.errors import CorruptAdapter, NotFound
@@ -80,21 +80,7 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
         )
     try:
         with tarfile.open(path, "r:*") as tar:
-            infos: dict[str, tarfile.TarInfo] = {}
-            for i, info in enumerate(tar):
-                if i >= MAX_MEMBERS:
-                    raise _bad(path, f"more than {MAX_MEMBERS} members")
-                name = info.name
-                expected = name in ("vadapt-archive.json", "manifest.json") or (
-                    name.startswith("blobs/")
-                    and len(name) == 6 + 64
-                    and all(c in "0123456789abcdef" for c in name[6:])
-                )
-                if not expected or not info.isreg():
-                    raise _bad(path, f"unexpected member {name!r}")
-                if name in infos:
-                    raise _bad(path, f"duplicate member {name!r}")
-                infos[name] = info
+            infos = _members(tar, path)
 
             def read(name: str, size: int) -> bytes:
                 info = infos[name]
@@ -104,41 +90,74 @@ def import_adapter(reg: Registry, path: Path) -> Manifest:
                 assert fh is not None
                 return fh.read()
 
-            for small in ("vadapt-archive.json", "manifest.json"):
-                if small not in infos:
-                    raise _bad(path, f"no {small}")
-                if infos[small].size > MAX_JSON:
-                    raise _bad(path, f"{small} is larger than {MAX_JSON} bytes")
-            try:
-                marker = json.loads(read("vadapt-archive.json", infos["vadapt-archive.json"].size))
-                ok = marker.get("format") == FORMAT and int(marker.get("archive_version", 0)) in (
-                    1,
-                    ARCHIVE_VERSION,
-                )
-            except (ValueError, AttributeError, TypeError):
-                ok = False
-            if not ok:
-                raise _bad(path, "unknown vadapt-archive.json marker")
-            m = Manifest.from_json(
-                read("manifest.json", infos["manifest.json"].size),
-                source=f"archive {path} manifest",
-            )
-            contents: dict[str, bytes] = {}
-            for fname, entry in sorted(m.files.items()):
-                member = f"blobs/{entry.sha256}"
-                if member not in infos:
-                    raise _bad(path, f"file {fname!r} (blob {entry.sha256[:12]}) is missing")
-                data = read(member, entry.size)
-                if hashlib.sha256(data).hexdigest() != entry.sha256:
-                    raise CorruptAdapter(
-                        f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
-                        fix="the archive was damaged in transit; export it again",
-                    )
-                check_file(data, fname, what=f"archive {path} adapter {m.ref} file {fname!r}")
-                contents[fname] = data
+            m = _manifest(infos, read, path)
+            contents = {
+                fname: _blob(m, fname, entry, infos, read, path)
+                for fname, entry in sorted(m.files.items())
+            }
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise _bad(path, str(exc)) from None
     base = m.model_dump(exclude={"version", "created", "files", "schema_version", "writer"})
     return reg._commit(
         base, m.version, contents, overwrite=False, created=m.created, identical_ok=True
     )
+
+
+def _members(tar: tarfile.TarFile, path: Path) -> dict[str, tarfile.TarInfo]:
+    """The archive's members by name: only the marker, the manifest and sha256-named blobs,
+    each a regular file, none twice, at most MAX_MEMBERS."""
+    infos: dict[str, tarfile.TarInfo] = {}
+    for i, info in enumerate(tar):
+        if i >= MAX_MEMBERS:
+            raise _bad(path, f"more than {MAX_MEMBERS} members")
+        name = info.name
+        expected = name in ("vadapt-archive.json", "manifest.json") or (
+            name.startswith("blobs/")
+            and len(name) == 6 + 64
+            and all(c in "0123456789abcdef" for c in name[6:])
+        )
+        if not expected or not info.isreg():
+            raise _bad(path, f"unexpected member {name!r}")
+        if name in infos:
+            raise _bad(path, f"duplicate member {name!r}")
+        infos[name] = info
+    return infos
+
+
+def _manifest(infos: dict[str, tarfile.TarInfo], read: Any, path: Path) -> Manifest:
+    """The archive's manifest, after its format marker is checked (both size-capped)."""
+    for small in ("vadapt-archive.json", "manifest.json"):
+        if small not in infos:
+            raise _bad(path, f"no {small}")
+        if infos[small].size > MAX_JSON:
+            raise _bad(path, f"{small} is larger than {MAX_JSON} bytes")
+    try:
+        marker = json.loads(read("vadapt-archive.json", infos["vadapt-archive.json"].size))
+        ok = marker.get("format") == FORMAT and int(marker.get("archive_version", 0)) in (
+            1,
+            ARCHIVE_VERSION,
+        )
+    except (ValueError, AttributeError, TypeError):
+        ok = False
+    if not ok:
+        raise _bad(path, "unknown vadapt-archive.json marker")
+    return Manifest.from_json(
+        read("manifest.json", infos["manifest.json"].size), source=f"archive {path} manifest"
+    )
+
+
+def _blob(
+    m: Manifest, fname: str, entry: Any, infos: dict[str, tarfile.TarInfo], read: Any, path: Path
+) -> bytes:
+    """One adapter file's bytes: present, of the promised size and sha256, structurally safe."""
+    member = f"blobs/{entry.sha256}"
+    if member not in infos:
+        raise _bad(path, f"file {fname!r} (blob {entry.sha256[:12]}) is missing")
+    data = read(member, entry.size)
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise CorruptAdapter(
+            f"archive {path}: adapter {m.ref} file {fname!r} does not match its sha256",
+            fix="the archive was damaged in transit; export it again",
+        )
+    check_file(data, fname, what=f"archive {path} adapter {m.ref} file {fname!r}")
+    return data

@@ -17,6 +17,7 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -134,16 +135,31 @@ def check_safetensors(
     ``source`` is the whole file as bytes, or a path (only the header is read).
     Raises `CorruptAdapter` (or `UnsafeFile` for pickles) naming ``name`` and the cause.
     """
+    what, prefix, total = _source(source, name, max_header_bytes)
+    n = _header_length(prefix, total, what, max_header_bytes)
+    header, metadata = _parse_header(prefix, n, what, max_tensors)
+    data_len = total - 8 - n
+    tensors = {t: _tensor_entry(t, entry, data_len, what) for t, entry in header.items()}
+    _check_coverage(tensors, data_len, what)
+    return SafetensorsInfo(header_len=n, data_len=data_len, tensors=tensors, metadata=metadata)
+
+
+def _source(
+    source: bytes | bytearray | memoryview | str | os.PathLike[str],
+    name: str | None,
+    max_header_bytes: int,
+) -> tuple[str, memoryview, int]:
+    """(name for errors, the bytes holding at least the header, the file's total size)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = memoryview(source)
-        total = len(buf)
-        what = name or "safetensors data"
-        prefix = buf
-    else:
-        path = Path(source)
-        what = name or str(path)
-        prefix_bytes, total = _read_prefix(path, max_header_bytes)
-        prefix = memoryview(prefix_bytes)
+        return name or "safetensors data", buf, len(buf)
+    path = Path(source)
+    prefix_bytes, total = _read_prefix(path, max_header_bytes)
+    return name or str(path), memoryview(prefix_bytes), total
+
+
+def _header_length(prefix: memoryview, total: int, what: str, max_header_bytes: int) -> int:
+    """The 8-byte little-endian header length, checked against the cap and the file size."""
     if total < 8:
         refuse_pickle(prefix, "", what)
         raise _bad(what, f"truncated: {total} bytes, shorter than the 8-byte header length")
@@ -158,6 +174,13 @@ def check_safetensors(
         raise _bad(what, f"header length {n} is too small for a JSON object")
     if prefix[8:9] != b"{":
         raise _bad(what, "header does not start with '{'")
+    return n
+
+
+def _parse_header(
+    prefix: memoryview, n: int, what: str, max_tensors: int
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(tensor entries, ``__metadata__``) of the JSON header, the tensor cap enforced."""
     # Cheap cap on the raw bytes before json parses anything: every tensor entry is a
     # JSON object of at least _MIN_ENTRY bytes, so only a header long enough to exceed
     # the cap has its '{' counted (vectorised, ~1 ms for 8 MB, no copy).
@@ -175,7 +198,6 @@ def check_safetensors(
         raise _bad(what, f"header is not valid JSON ({exc})") from None
     if not isinstance(header, dict):
         raise _bad(what, "header is not a JSON object")
-    data_len = total - 8 - n
     metadata = header.pop("__metadata__", {})
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
@@ -185,35 +207,38 @@ def check_safetensors(
         raise _bad(
             what, f"header declares {len(header)} tensors, more than the cap of {max_tensors}"
         )
-    tensors: dict[str, TensorInfo] = {}
-    for tname, entry in header.items():
-        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-            raise _bad(what, f"tensor {tname!r} must have exactly dtype, shape and data_offsets")
-        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-        if dtype not in DTYPE_SIZES:
-            raise _bad(what, f"tensor {tname!r} has dtype {dtype!r}, not in {sorted(DTYPE_SIZES)}")
-        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
-            raise _bad(what, f"tensor {tname!r} has an invalid shape {shape!r}")
-        if (
-            not isinstance(offsets, list)
-            or len(offsets) != 2
-            or not all(type(o) is int for o in offsets)
-        ):
-            raise _bad(what, f"tensor {tname!r} has invalid data_offsets {offsets!r}")
-        begin, end = offsets
-        if not 0 <= begin <= end <= data_len:
-            raise _bad(
-                what,
-                f"tensor {tname!r} offsets [{begin}, {end}] are outside the {data_len}-byte data",
-            )
-        expected = math.prod(shape) * DTYPE_SIZES[dtype]
-        if end - begin != expected:
-            raise _bad(
-                what,
-                f"tensor {tname!r} spans {end - begin} bytes but dtype {dtype} × shape {shape} "
-                f"needs {expected}",
-            )
-        tensors[tname] = TensorInfo(dtype, tuple(shape), begin, end)
+    return header, metadata
+
+
+def _tensor_entry(tname: str, entry: Any, data_len: int, what: str) -> TensorInfo:
+    """One header entry: known dtype, integer shape, offsets inside the data, exact size."""
+    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+        raise _bad(what, f"tensor {tname!r} must have exactly dtype, shape and data_offsets")
+    dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if dtype not in DTYPE_SIZES:
+        raise _bad(what, f"tensor {tname!r} has dtype {dtype!r}, not in {sorted(DTYPE_SIZES)}")
+    if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+        raise _bad(what, f"tensor {tname!r} has an invalid shape {shape!r}")
+    ints = isinstance(offsets, list) and all(type(o) is int for o in offsets)
+    if not ints or len(offsets) != 2:
+        raise _bad(what, f"tensor {tname!r} has invalid data_offsets {offsets!r}")
+    begin, end = offsets
+    if not 0 <= begin <= end <= data_len:
+        raise _bad(
+            what, f"tensor {tname!r} offsets [{begin}, {end}] are outside the {data_len}-byte data"
+        )
+    expected = math.prod(shape) * DTYPE_SIZES[dtype]
+    if end - begin != expected:
+        raise _bad(
+            what,
+            f"tensor {tname!r} spans {end - begin} bytes but dtype {dtype} × shape {shape} "
+            f"needs {expected}",
+        )
+    return TensorInfo(dtype, tuple(shape), begin, end)
+
+
+def _check_coverage(tensors: dict[str, TensorInfo], data_len: int, what: str) -> None:
+    """The tensors tile the data section exactly: no overlap, no gap, nothing left over."""
     pos = 0
     for tname, info in sorted(tensors.items(), key=lambda kv: (kv[1].begin, kv[1].end)):
         if info.begin != pos:
@@ -222,7 +247,6 @@ def check_safetensors(
         pos = info.end
     if pos != data_len:
         raise _bad(what, f"tensors cover {pos} bytes but the data section holds {data_len}")
-    return SafetensorsInfo(header_len=n, data_len=data_len, tensors=tensors, metadata=metadata)
 
 
 def _nonfinite_count(info: TensorInfo, raw: memoryview) -> int:
