@@ -1,12 +1,13 @@
-"""Paired bootstrap of a stored credit adapter's test AUROC against logistic regression.
+"""Paired bootstrap of a stored credit adapter's test AUROC against the ``logreg`` baseline.
 
     VADAPT_HOME=<registry> .venv/bin/python \
-        plugins/finance/scripts/paired_bootstrap.py quality-credit@1
+        plugins/finance/scripts/paired_bootstrap.py credit-default@1
 
 Re-loads the adapter's own data section from its manifest (same split), predicts
-the test rows with the adapter, fits the logistic-regression baseline on the
-training rows, and resamples the test rows 2,000 times (same resample for both
-models) for a 95% interval of the AUROC difference. Prints one markdown line.
+the test rows with the adapter, fits the kit's ``logreg`` baseline (the one the
+adapter is reported beside) on the training rows, and resamples the test rows
+2,000 times (same resample for both models) for a 95% interval of the AUROC
+difference. Prints one markdown line.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import numpy as np
 def main(ref: str, n_boot: int = 2000) -> None:
     from sklearn.metrics import roc_auc_score
     from vadapt.engine import predict
-    from vadapt_finance import credit, reference
-    from vadapt_finance.tasks import CREDIT_LABELS, CreditData
+    from vadapt.kit import STANDARD_BASELINES
+    from vadapt_finance import credit
+    from vadapt_finance.tasks import CREDIT_LABELS, CreditData, task_specs
     from vadapt_registry import Registry
 
     manifest = Registry().get(ref)
@@ -30,8 +32,8 @@ def main(ref: str, n_boot: int = 2000) -> None:
     y = np.asarray([ex["label"] == "default" for ex in test], dtype=int)
     out = predict(ref, [{"text": ex["text"]} for ex in test])
     p_adapter = np.asarray([o["scores"]["default"] for o in out])
-    train = [ex for ex in splits.train if not ex.get("oversampled")]
-    p_lr = reference._logreg_probs(train, test, CREDIT_LABELS)[:, 1]
+    task = next(t for t in task_specs() if t.id == manifest.task)
+    p_lr = STANDARD_BASELINES["logreg"](task, splits, CREDIT_LABELS).test[:, 1]
     rng = np.random.default_rng(0)
     diffs = []
     for _i in range(n_boot):

@@ -43,17 +43,18 @@ def test_rows_are_noised_dropped_and_reserialised(credit_csv: Path) -> None:
     before = [dict(e) for e in splits.train[:50]]
     out = augmentation.augment(list(splits.train[:50]), np.random.default_rng(0), config, rows=True)
     assert [e["label"] for e in out] == [e["label"] for e in before]
-    dropped = sum(v is None for e in out for v in e["features"].values())
+    dropped = sum(v is None for e in out for v in e["fields"].values())
     assert dropped > 0 and "unknown" in " ".join(e["text"] for e in out)
     for old, new in zip(before, out, strict=True):
-        b_old, b_new = old["features"]["balance"], new["features"]["balance"]
+        b_old, b_new = old["fields"]["balance"], new["fields"]["balance"]
         if b_new is not None:
             assert b_new == pytest.approx(b_old, rel=0.1)
-    # the text is exactly the serialisation of the new features
-    from vadapt_finance.serialise import serialise
+    # the text and the numeric features are exactly those of the new fields
+    from vadapt_finance.serialise import serialise, vector
 
     s = out[0]["schema"]
-    assert out[0]["text"] == serialise(out[0]["features"], s["phrases"], s["bins"], s["units"])
+    assert out[0]["text"] == serialise(out[0]["fields"], s["phrases"], s["bins"], s["units"])
+    assert all(e["features"] == vector(e["fields"], s) for e in out)
 
 
 def test_bad_options_are_one_line_errors() -> None:

@@ -20,7 +20,8 @@ TRAIN = {"epochs": 1, "max_steps": 2, "batch_size": 8, "max_length": 48, "thread
 
 
 def _adapt(cfg: dict[str, Any]) -> Any:
-    return engine.adapt(cfg, progress=False)
+    # two steps need not beat the baselines: the gate is tested in tests/test_engine_gate.py
+    return engine.adapt({**cfg, "output": {"allow_below_baseline": True}}, progress=False)
 
 
 def test_credit_default_adapts_scores_and_predicts(credit_csv: Path, registry_root: Path) -> None:
@@ -33,10 +34,11 @@ def test_credit_default_adapts_scores_and_predicts(credit_csv: Path, registry_ro
         }
     )
     test = res.metrics["test"]
-    for key in ("finance.auroc", "finance.ks", "finance.brier", "finance.recall_at_10pct"):
+    for key in ("auroc", "finance.ks", "brier", "finance.recall_at_10pct"):
         assert key in test
-    assert set(res.baselines) == {"majority", "logistic-regression"}
-    assert res.baselines["logistic-regression"]["finance.auroc"] > 0.8  # balance drives default
+    assert set(res.baselines) == {"majority", "logreg"}
+    assert res.baselines["logreg"]["auroc"] > 0.8  # balance drives default
+    assert res.baselines["logreg"]["finance.ks"] > 0  # the plugin's metrics score baselines too
     from vadapt_finance.serialise import row_text
 
     schema = res.manifest.training["data"]["info"]["serialisation_schema"]
@@ -60,7 +62,7 @@ def test_market_direction_reports_trading_metrics_beside_baselines(
         }
     )  # fmt: skip
     test = res.metrics["test"]
-    for key in ("finance.directional_accuracy", "finance.strategy_return", "finance.hit_rate"):
+    for key in ("accuracy", "finance.strategy_return", "finance.hit_rate"):
         assert key in test
     # the same buy-and-hold figure for the adapter and every baseline: one test period
     holds = {round(m["finance.buy_hold_return"], 9) for m in res.baselines.values()}
@@ -72,5 +74,8 @@ def test_sentiment_from_phrasebank_with_zero_shot_baselines(
     phrasebank: Path, registry_root: Path
 ) -> None:
     res = _adapt({"task": "finance/sentiment", "data": {"path": str(phrasebank)}, "train": TRAIN})
-    assert "finance.macro_f1" in res.metrics["test"]
-    assert "frozen-encoder-logreg" in res.baselines
+    assert "macro_f1" in res.metrics["test"]
+    assert {"majority", "tfidf-logreg", "frozen-probe"} <= set(res.baselines)
+    from vadapt_finance import lexicon
+
+    assert ("loughran-mcdonald" in res.baselines) == lexicon.available()

@@ -12,7 +12,8 @@ Rows (finance/credit-default, finance/market-direction): each numeric feature is
 multiplied by ``1 + N(0, noise)`` (default 2%: a sign never flips at that scale
 in practice, and it is clipped so it cannot), and each feature is dropped
 ("unknown") with probability ``feature_dropout``; the row is then re-serialised
-with the very schema (phrases, units, training quantiles) it was loaded with.
+with the very schema (phrases, units, training quantiles) it was loaded with,
+and its numeric ``features`` are rebuilt from the new fields.
 
 Options (``augment.options``, flat or under a ``finance`` key): ``p`` (share of
 examples touched, 0.5), ``number_tolerance``, ``p_swap`` (0.5), ``noise``,
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 from vadapt import InvalidConfig
 
-from vadapt_finance.serialise import is_missing, serialise
+from vadapt_finance.serialise import is_missing, serialise, vector
 
 DEFAULTS = {
     "p": 0.5,
@@ -130,7 +131,7 @@ def row_example(
 ) -> dict[str, Any]:
     schema = ex["schema"]
     feats = {}
-    for name, value in ex["features"].items():
+    for name, value in ex["fields"].items():
         if rng.random() < opts["feature_dropout"]:
             feats[name] = None
         elif (
@@ -142,7 +143,7 @@ def row_example(
         else:
             feats[name] = value
     text = serialise(feats, schema["phrases"], schema.get("bins"), schema.get("units"))
-    return {**ex, "features": feats, "text": text}
+    return {**ex, "fields": feats, "features": vector(feats, schema), "text": text}
 
 
 def augment(
@@ -154,9 +155,7 @@ def augment(
         if rng.random() >= opts["p"]:
             out.append(ex)
         elif (
-            rows
-            and isinstance(ex.get("features"), Mapping)
-            and isinstance(ex.get("schema"), Mapping)
+            rows and isinstance(ex.get("fields"), Mapping) and isinstance(ex.get("schema"), Mapping)
         ):
             out.append(row_example(ex, rng, opts))
         elif not rows and isinstance(ex.get("text"), str):

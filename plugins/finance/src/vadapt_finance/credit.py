@@ -2,8 +2,8 @@
 
 Credit data has no time order here, so the split is a seeded stratified random
 split (so that ~3% defaults land in every split). Rows are serialised to text
-for the backbone and kept as raw ``features`` for the logistic-regression
-baseline and for augmentation.
+for the backbone, kept as raw ``fields`` for augmentation, and as numeric
+``features`` (one-hot categoricals) for the kit's ``logreg`` baseline.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 from vadapt import InvalidConfig, Splits
+from vadapt.kit import rdataset, read_table
 
-from vadapt_finance.files import read_table, require_column
-from vadapt_finance.serialise import fit_bins, is_missing, serialise
-from vadapt_finance.sources import rdataset
-from vadapt_finance.tasks import CREDIT, CREDIT_LABELS, CreditData
+from vadapt_finance.serialise import fit_bins, fit_levels, is_missing, serialise, vector
+from vadapt_finance.tasks import CREDIT, CREDIT_LABELS, INSTALL, CreditData
 
 POS, NEG = CREDIT_LABELS[1], CREDIT_LABELS[0]
 
@@ -41,7 +40,7 @@ CREDIT_DATA_PHRASES = {
 
 
 def _rows_islr() -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
-    df = rdataset("ISLR", "Default", task=CREDIT)
+    df = rdataset("ISLR", "Default", task=CREDIT, install=INSTALL)
     rows = [
         {"student": str(s).lower(), "balance": float(b), "income": float(i)}
         for s, b, i in zip(df["student"], df["balance"], df["income"], strict=True)
@@ -56,7 +55,7 @@ def _rows_islr() -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
 
 
 def _rows_credit_data() -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
-    df = rdataset("modeldata", "credit_data", task=CREDIT)
+    df = rdataset("modeldata", "credit_data", task=CREDIT, install=INSTALL)
     df = df[df["Status"].notna()]
     rows = []
     for rec in df.to_dict("records"):
@@ -75,8 +74,9 @@ def _rows_credit_data() -> tuple[list[dict[str, Any]], list[str], dict[str, Any]
 
 def _rows_file(cfg: CreditData) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     assert cfg.path is not None
-    df = read_table(cfg.path, "path", CREDIT)
-    require_column(df, cfg.label_column, "label_column", cfg.path, CREDIT)
+    # the identity column map only checks that data.label_column exists
+    label = cfg.label_column
+    df = read_table(cfg.path, field="path", task=CREDIT, columns={label: label})
     df = df[df[cfg.label_column].notna()]
     truthy = {cfg.positive_label.lower(), "1", "1.0", "true"}
     labels = [POS if str(v).strip().lower() in truthy else NEG for v in df[cfg.label_column]]
@@ -99,6 +99,8 @@ def _rows_file(cfg: CreditData) -> tuple[list[dict[str, Any]], list[str], dict[s
 
 
 def _stratified(labels: list[str], cfg: CreditData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # sklearn's split, not vadapt.kit.stratified_split: the kit's would move the rows of
+    # every split, and with them the measured results in RESULTS.md
     from sklearn.model_selection import train_test_split
 
     idx = np.arange(len(labels))
@@ -139,15 +141,24 @@ def load(cfg: CreditData) -> Splits:
 
     tr, va, te = _stratified(labels, cfg)
     numeric = [n for n in meta["phrases"] if any(isinstance(r.get(n), float) for r in rows)]
-    bins = fit_bins([rows[i] for i in tr], numeric, cfg.quantiles) if cfg.quantiles else {}
-    schema = {"phrases": meta["phrases"], "units": meta["units"], "bins": bins}
+    categorical = [n for n in meta["phrases"] if n not in numeric]
+    train_rows = [rows[i] for i in tr]
+    bins = fit_bins(train_rows, numeric, cfg.quantiles) if cfg.quantiles else {}
+    schema = {
+        "phrases": meta["phrases"],
+        "units": meta["units"],
+        "bins": bins,
+        "numeric": numeric,
+        "levels": fit_levels(train_rows, categorical),
+    }
 
     def example(i: int) -> dict[str, Any]:
         feats = rows[i]
         return {
             "text": serialise(feats, schema["phrases"], schema["bins"], schema["units"]),
             "label": labels[i],
-            "features": dict(feats),
+            "fields": dict(feats),
+            "features": vector(feats, schema),
             "schema": schema,
             "row": int(i),
         }

@@ -15,8 +15,7 @@ from typing import Any
 
 from vadapt import NotFound
 
-from vadapt_finance.sources import INSTALL
-from vadapt_finance.tasks import SENTIMENT_LABELS
+from vadapt_finance.tasks import INSTALL, SENTIMENT_LABELS
 
 NEGATIVE, NEUTRAL, POSITIVE = SENTIMENT_LABELS
 

@@ -26,11 +26,10 @@ from typing import Any
 
 import numpy as np
 from vadapt import InvalidConfig, Splits
+from vadapt.kit import rdataset, read_table
 
-from vadapt_finance.files import read_table, require_column
-from vadapt_finance.serialise import serialise
-from vadapt_finance.sources import rdataset
-from vadapt_finance.tasks import MARKET, MARKET_LABELS, MarketData
+from vadapt_finance.serialise import serialise, vector
+from vadapt_finance.tasks import INSTALL, MARKET, MARKET_LABELS, MarketData
 
 DOWN, UP = MARKET_LABELS
 
@@ -50,7 +49,7 @@ def _units(window: int) -> dict[str, str]:
 def _sp500() -> Any:
     import pandas as pd
 
-    p = rdataset("openintro", "sp500_1950_2018", task=MARKET)
+    p = rdataset("openintro", "sp500_1950_2018", task=MARKET, install=INSTALL)
     p = p.assign(Date=pd.to_datetime(p["Date"])).sort_values("Date").reset_index(drop=True)
     return p
 
@@ -76,7 +75,7 @@ def _schema(window: int, volume: bool) -> dict[str, Any]:
     phrases = _lag_phrases(window)
     if not volume:
         del phrases["volume"]
-    return {"phrases": phrases, "units": _units(window), "bins": {}}
+    return {"phrases": phrases, "units": _units(window), "bins": {}, "numeric": list(phrases)}
 
 
 def _example(
@@ -85,7 +84,8 @@ def _example(
     return {
         "text": serialise(feats, schema["phrases"], None, schema["units"]),
         "label": UP if ret >= 0 else DOWN,
-        "features": feats,
+        "fields": feats,
+        "features": vector(feats, schema),
         "schema": schema,
         "return": float(ret),
         **meta,
@@ -93,7 +93,7 @@ def _example(
 
 
 def _smarket(cfg: MarketData) -> Splits:
-    df = rdataset("ISLR", "Smarket", task=MARKET)
+    df = rdataset("ISLR", "Smarket", task=MARKET, install=INSTALL)
     today = df["Today"].to_numpy(dtype=float)
     dates = _smarket_dates(today)
     stamp = dates if dates else [f"t{j:04d}" for j in range(len(df))]
@@ -222,13 +222,16 @@ def _prices_file(cfg: MarketData) -> Any:
     import pandas as pd
 
     assert cfg.path is not None
-    frame = read_table(cfg.path, "path", MARKET)
-    require_column(frame, cfg.date_column, "date_column", cfg.path, MARKET)
-    require_column(frame, cfg.close_column, "close_column", cfg.path, MARKET)
+    frame = read_table(
+        cfg.path,
+        field="path",
+        task=MARKET,
+        columns={cfg.date_column: "date", cfg.close_column: "close"},
+    )
     out = pd.DataFrame(
         {
-            "date": pd.to_datetime(frame[cfg.date_column], errors="coerce"),
-            "close": pd.to_numeric(frame[cfg.close_column], errors="coerce"),
+            "date": pd.to_datetime(frame["date"], errors="coerce"),
+            "close": pd.to_numeric(frame["close"], errors="coerce"),
         }
     )
     if cfg.volume_column and cfg.volume_column in frame.columns:

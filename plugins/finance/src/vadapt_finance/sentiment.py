@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from vadapt import InvalidConfig, Splits
+from vadapt.kit import DataError, read_table, require_file
 
 from vadapt_finance import lexicon
-from vadapt_finance.files import existing, read_table, require_column
 from vadapt_finance.tasks import SENTIMENT, SENTIMENT_LABELS, SentimentData
 
 Row = tuple[str, str | None]  # (sentence, label or None when unlabelled)
@@ -44,7 +44,7 @@ def _clean_label(value: Any, where: str) -> str | None:
 
 
 def read_rows(path_str: str, field: str, cfg: SentimentData, *, labelled: bool = True) -> list[Row]:
-    path = existing(path_str, field, SENTIMENT)
+    path = require_file(path_str, field, SENTIMENT, kinds="PhraseBank .txt, CSV or JSONL")
     layout = _layout(path, cfg)
     if layout == "phrasebank" or (not labelled and path.suffix.lower() == ".txt"):
         enc = cfg.encoding or "latin-1"
@@ -71,13 +71,13 @@ def read_rows(path_str: str, field: str, cfg: SentimentData, *, labelled: bool =
             text, lab = line.rsplit("@", 1)
             rows.append((text.strip(), _clean_label(lab, f"{path}:{n}")))
         return rows
-    frame = read_table(str(path), field, SENTIMENT, encoding=cfg.encoding or "utf-8")
+    frame = read_table(path, field=field, task=SENTIMENT, encoding=cfg.encoding or "utf-8")
     text_col = cfg.text_column
     if text_col not in frame.columns and "sentence" in frame.columns:
         text_col = "sentence"
-    require_column(frame, text_col, "text_column", str(path), SENTIMENT)
+    _need(frame, text_col, "text_column", path)
     if labelled:
-        require_column(frame, cfg.label_column, "label_column", str(path), SENTIMENT)
+        _need(frame, cfg.label_column, "label_column", path)
     out: list[Row] = []
     for n, rec in enumerate(frame.to_dict("records"), 2 if layout == "csv" else 1):
         text = rec[text_col]
@@ -88,11 +88,23 @@ def read_rows(path_str: str, field: str, cfg: SentimentData, *, labelled: bool =
     return out
 
 
+def _need(frame: Any, column: str, option: str, path: Path) -> None:
+    # read_table(columns=...) checks columns too, but it cannot try 'sentence' after
+    # data.text_column, and its error does not name the option to change
+    if column not in frame.columns:
+        raise DataError(
+            f"{SENTIMENT}: {str(path)!r} has no column {column!r} (data.{option}); "
+            f"columns are {list(frame.columns)[:12]}",
+            fix=f"set data.{option} to one of those columns",
+        )
+
+
 def _examples(rows: list[Row]) -> list[dict[str, Any]]:
     return [{"text": t, "label": lab, "weak": False} for t, lab in rows]
 
 
 def _split(rows: list[Row], cfg: SentimentData) -> tuple[list[Row], list[Row], list[Row]]:
+    # sklearn's split, not vadapt.kit.stratified_split, so a user's split stays where it was
     from sklearn.model_selection import train_test_split
 
     labels = [lab for _, lab in rows]

@@ -1,12 +1,13 @@
 """Tabular rows to text for a text backbone, and back again after augmentation.
 
-A row is kept twice in an example: ``features`` (raw values, for baselines and
-for augmentation) and ``text`` (what the backbone reads). ``serialise`` is the
-only way text is made from features, so augmented rows are re-serialised with
-exactly the training-time format. Numeric features may carry their quantile among
-the TRAINING rows (``bins``: inner edges per feature, fitted on train only): a
-word-piece tokenizer splits "1,073" into '1' ',' '07' '##3', pieces that carry
-little magnitude, while "percentile 87" is one ordinal token to learn from.
+A row is kept three times in an example: ``fields`` (the raw values by name, for
+augmentation and the textbook baselines), ``text`` (what the backbone reads) and
+``features`` (the numbers the kit's ``logreg`` baseline reads: :func:`vector`).
+``serialise`` is the only way text is made from fields, so augmented rows are
+re-serialised with exactly the training-time format. Numeric features may carry
+their quantile among the TRAINING rows (``bins``: inner edges per feature, fitted
+on train only): a word-piece tokenizer splits "1,073" into '1' ',' '07' '##3',
+pieces that carry little magnitude, while "percentile 87" is one ordinal token.
 """
 
 from __future__ import annotations
@@ -56,6 +57,28 @@ def fit_bins(
             qs = np.linspace(1 / quantiles, 1 - 1 / quantiles, quantiles - 1)
             bins[name] = [float(x) for x in np.quantile(vals, qs)]
     return bins
+
+
+def fit_levels(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, list[str]]:
+    """Levels of each categorical feature among ``rows`` (the training rows only)."""
+    return {name: sorted({_level(r.get(name)) for r in rows}) for name in names}
+
+
+def _level(value: Any) -> str:
+    return "unknown" if is_missing(value) else str(value)
+
+
+def vector(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> list[float | None]:
+    """The row as numbers: ``schema["numeric"]`` values (None = missing, imputed by the
+    kit's ``logreg``), then a one-hot of each categorical over its training levels
+    (``schema["levels"]``; a missing value is the level "unknown", an unseen one all 0)."""
+    out: list[float | None] = [
+        None if is_missing(fields.get(n)) else float(fields[n]) for n in schema["numeric"]
+    ]
+    for name, levels in schema.get("levels", {}).items():
+        value = _level(fields.get(name))
+        out += [1.0 if value == lev else 0.0 for lev in levels]
+    return out
 
 
 def serialise(
