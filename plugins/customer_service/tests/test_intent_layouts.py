@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from cs_testdata import INTENTS, OOS_TEXTS, intent_rows, write_csv, write_jsonl
-from vadapt import InvalidConfig, NotFound
+from vadapt import InvalidConfig
+from vadapt.kit import DataError
 from vadapt_customer_service.intent import load_intent
 from vadapt_customer_service.tasks import IntentData
 
@@ -109,8 +110,8 @@ def test_malformed_clinc_entry_is_named(tmp_path: Path) -> None:
         load(path=str(path))
 
 
-def test_missing_file_is_not_found(tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match=r"data\.path"):
+def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"customer-service/intent: data\.path .*nope\.csv"):
         load(path=str(tmp_path / "nope.csv"))
 
 

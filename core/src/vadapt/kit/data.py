@@ -20,13 +20,22 @@ class DataError(InvalidConfig):
     """A data file is missing, unreadable, or lacks what the task needs."""
 
 
-def require_file(path: str | Path, field: str, task: str, kinds: str = "CSV/JSONL/Parquet") -> Path:
-    """``path`` as an existing file, else one DataError naming the config field."""
+def require_file(
+    path: str | Path,
+    field: str,
+    task: str,
+    kinds: str = "CSV/JSONL/Parquet",
+    *,
+    directory: bool = False,
+) -> Path:
+    """``path`` as an existing file (or, with ``directory``, a folder too), else one
+    DataError naming the config field."""
     p = Path(path).expanduser()
-    if not p.is_file():
+    if not (p.is_file() or (directory and p.is_dir())):
+        what = "file or folder" if directory else "file"
         raise DataError(
-            f"{task}: data.{field} {str(p)!r} does not exist or is not a file",
-            fix=f"set data.{field} to an existing {kinds} file",
+            f"{task}: data.{field} {str(p)!r} does not exist or is not a {what}",
+            fix=f"set data.{field} to an existing {kinds} {what}",
         )
     return p
 

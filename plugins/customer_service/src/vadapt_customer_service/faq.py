@@ -17,15 +17,15 @@ from typing import Any
 
 import numpy as np
 from vadapt import InvalidConfig, Splits
+from vadapt.kit import require_file
 
 from vadapt_customer_service.layouts import (
     Record,
     detect_format,
     read_csv,
     read_jsonl,
-    require_file,
 )
-from vadapt_customer_service.tasks import FaqData
+from vadapt_customer_service.tasks import FAQ, FaqData
 
 
 def _rows(path: Path, config: FaqData) -> list[tuple[str, str, str]]:
@@ -70,7 +70,7 @@ def _rows(path: Path, config: FaqData) -> list[tuple[str, str, str]]:
 
 
 def load_faq(config: FaqData) -> Splits:
-    path = require_file(config.path, "path")
+    path = require_file(config.path, "path", FAQ, kinds="CSV/JSONL")
     rows = _rows(path, config)
     answers = sorted({a for _, a, _ in rows})
     if len(answers) < 2:

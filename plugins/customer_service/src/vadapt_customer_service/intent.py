@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vadapt import InvalidConfig, Splits
+from vadapt.kit import require_file
 
 from vadapt_customer_service.layouts import (
     Record,
@@ -23,10 +24,9 @@ from vadapt_customer_service.layouts import (
     read_clinc,
     read_csv,
     read_jsonl,
-    require_file,
 )
 from vadapt_customer_service.split import stratified_split, stratified_subsample
-from vadapt_customer_service.tasks import OOS, IntentData
+from vadapt_customer_service.tasks import INTENT, OOS, IntentData
 
 TEXT_FIELDS = ("text", "utterance", "query", "sentence")
 LABEL_FIELDS = ("label", "category", "intent")
@@ -125,7 +125,9 @@ Rows = list[tuple[dict[str, Any], str]]
 
 
 def _read_splits(config: IntentData) -> tuple[dict[str, Rows], str]:
-    path = require_file(config.path, "path")
+    path = require_file(
+        config.path, "path", INTENT, kinds="CSV/JSONL/CLINC150 JSON", directory=True
+    )
     if path.is_dir():
         files = _split_files(path)
         return {split: _examples(f, config) for split, f in files.items()}, "files " + ", ".join(

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from vadapt import InvalidConfig, NotFound
+from vadapt import InvalidConfig
 
 CLINC_KEYS = ("train", "val", "test", "oos_train", "oos_val", "oos_test")
 
@@ -28,16 +28,6 @@ class Record:
 
     fields: dict[str, str]
     where: str
-
-
-def require_file(path: str | Path, field: str) -> Path:
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise NotFound(
-            f"data file {str(p)!r} (data.{field}) does not exist",
-            fix=f"set data.{field} to an existing file, e.g. --set data.{field}=/path/to/train.csv",
-        )
-    return p
 
 
 def detect_format(path: Path, declared: str) -> str:
