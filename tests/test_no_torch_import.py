@@ -51,3 +51,44 @@ def test_probe_catches_a_plugin_importing_torch_at_module_level(plugin_site, tmp
         [sys.executable, "-c", PROBE, "tasks"], capture_output=True, text=True, env=env, timeout=120
     )
     assert out.stderr.strip().splitlines()[-1] == "HEAVY ['torch'] EXIT 0"
+
+
+# Beyond torch: `--help` and the registry listing skip numpy and the pydantic manifest
+# models (the listing reads the sqlite index only); `--help` lays out no table, so it
+# skips rich too (short listings use rich, long ones stream plain columns). typer
+# itself imports pydantic to coerce parameters, so pydantic as such is not listed.
+@pytest.mark.parametrize(
+    ("args", "light"),
+    [
+        (["--help"], ("numpy", "rich", "vadapt_registry.manifest")),
+        (["registry", "list"], ("numpy", "vadapt_registry.manifest")),
+    ],
+    ids=["--help", "registry list"],
+)
+def test_help_and_listing_stay_light(args, light, tmp_path):
+    from vadapt_registry import ManifestDraft, Registry
+
+    home = tmp_path / "home"
+    Registry(home).save(
+        ManifestDraft(
+            name="one",
+            vertical="demo",
+            task="demo/task",
+            method={"name": "lora", "config": {}},
+            backbone={"name": "minilm", "fingerprint": "sha256:" + "a" * 64},
+            labels=["a", "b"],
+        ),
+        {"adapter_config.json": b"{}"},
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VADAPT_")}
+    env["VADAPT_HOME"] = str(home)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.replace(repr(HEAVY), repr(light)), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.stderr.strip().splitlines()[-1] == "HEAVY [] EXIT 0", out.stderr[-2000:]
+    if args[0] == "registry":
+        assert "one" in out.stdout

@@ -8,6 +8,8 @@ and may use the public types re-exported here. Importing ``vadapt`` never
 imports torch or peft (the CLI's listings rely on it).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from vadapt_registry.errors import (
     AdapterExists,
     BelowBaseline,
@@ -22,20 +24,56 @@ from vadapt_registry.errors import (
     VadaptError,
 )
 
-from vadapt.hookspecs import global_hookimpl, hookimpl
-from vadapt.types import (
-    BackboneInfo,
-    BackboneSpec,
-    Baselines,
-    EmptyDataConfig,
-    Example,
-    HeadKind,
-    LoadedBackbone,
-    Metrics,
-    Modality,
-    Splits,
-    TaskSpec,
-)
+# hookimpl and the public types load on first use (PEP 562), so that `vadapt --help`
+# and the registry listings never pay for pydantic and pluggy.
+_LAZY = {
+    "global_hookimpl": "vadapt.hookspecs",
+    "hookimpl": "vadapt.hookspecs",
+    **dict.fromkeys(
+        (
+            "BackboneInfo",
+            "BackboneSpec",
+            "Baselines",
+            "EmptyDataConfig",
+            "Example",
+            "HeadKind",
+            "LoadedBackbone",
+            "Metrics",
+            "Modality",
+            "Splits",
+            "TaskSpec",
+        ),
+        "vadapt.types",
+    ),
+}
+
+if TYPE_CHECKING:
+    from vadapt.hookspecs import global_hookimpl, hookimpl
+    from vadapt.types import (
+        BackboneInfo,
+        BackboneSpec,
+        Baselines,
+        EmptyDataConfig,
+        Example,
+        HeadKind,
+        LoadedBackbone,
+        Metrics,
+        Modality,
+        Splits,
+        TaskSpec,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vadapt' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from vadapt_registry import _fs, index
 from vadapt_registry.errors import AdapterExists
-from vadapt_registry.manifest import FileEntry, Manifest
 from vadapt_registry.names import validate_version
 
 if TYPE_CHECKING:
+    from vadapt_registry.manifest import FileEntry, Manifest
     from vadapt_registry.registry import Registry
 
 
@@ -74,6 +74,8 @@ def sync_index_entry(reg: Registry, conn: sqlite3.Connection, rel: str) -> None:
     except FileNotFoundError:
         index.delete(conn, name, version)
         return
+    from vadapt_registry.manifest import Manifest
+
     m = Manifest.from_json(text, source=str(path))
     index.upsert(conn, m, rel, text)
 
@@ -111,6 +113,8 @@ def commit(
     created: str,
     identical_ok: bool = False,
 ) -> Manifest:
+    from vadapt_registry.manifest import FileEntry, Manifest
+
     entries = {f: FileEntry(sha256=_sha256(d), size=len(d)) for f, d in contents.items()}
     name, vertical = str(base["name"]), str(base["vertical"])
     with reg._locked("saving"):

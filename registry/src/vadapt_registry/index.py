@@ -30,8 +30,10 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vadapt_registry.manifest import Manifest
+if TYPE_CHECKING:  # the manifest models (pydantic) load only where manifests are parsed
+    from vadapt_registry.manifest import Manifest
 
 INDEX_SCHEMA = 1
 _SCHEMA = f"""

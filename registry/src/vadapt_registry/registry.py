@@ -28,8 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from vadapt_registry import _fs, commit, index
 from vadapt_registry.errors import (
@@ -39,7 +38,6 @@ from vadapt_registry.errors import (
     NotFound,
     RegistryBusy,
 )
-from vadapt_registry.manifest import Manifest, ManifestDraft, draft_error
 from vadapt_registry.names import (
     format_ref,
     parse_ref,
@@ -48,6 +46,9 @@ from vadapt_registry.names import (
     validate_version,
 )
 from vadapt_registry.safefiles import check_file
+
+if TYPE_CHECKING:  # parsed manifests (pydantic) load on first use: listings read the index only
+    from vadapt_registry.manifest import Manifest, ManifestDraft
 
 
 def default_root() -> Path:
@@ -235,6 +236,10 @@ class Registry:
         Every name is validated and every file checked (pickles refused, safetensors
         headers pre-checked, NaN/Inf refused naming the tensor) before the disk is touched.
         """
+        from pydantic import ValidationError
+
+        from vadapt_registry.manifest import ManifestDraft, draft_error
+
         if not isinstance(draft, ManifestDraft):
             try:
                 draft = ManifestDraft.model_validate(dict(draft))
@@ -296,6 +301,8 @@ class Registry:
                 raise self._not_found(conn, name, version)
         finally:
             conn.close()
+        from vadapt_registry.manifest import Manifest
+
         return Manifest.from_json(r[0], source=f"manifest of {ref}")
 
     resolve = get
@@ -332,6 +339,8 @@ class Registry:
         """Manifests from the index, ordered by name then version."""
         filters = {"vertical": vertical, "task": task, "backbone": backbone, "name": name}
         rows = self._select("manifest_json, manifest_path", **filters)
+        from vadapt_registry.manifest import Manifest
+
         return [Manifest.from_json(j, source=p) for j, p in rows]
 
     def summaries(
@@ -359,6 +368,8 @@ class Registry:
             raise CorruptAdapter(
                 f"adapter {m.ref}: manifest {path} is missing", fix="run `vadapt registry reindex`"
             ) from None
+        from vadapt_registry.manifest import Manifest
+
         return Manifest.from_json(text, source=f"adapter {m.ref} manifest"), path
 
     def _checked_manifest(self, ref: str) -> Manifest:
@@ -531,6 +542,8 @@ class Registry:
         return sorted((self.root / "manifests").glob("*/*/*.json"))
 
     def _fill_index(self, conn: sqlite3.Connection) -> int:
+        from vadapt_registry.manifest import Manifest
+
         n = 0
         for path in self._manifest_files():
             try:

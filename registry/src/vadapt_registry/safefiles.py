@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from vadapt_registry.errors import CorruptAdapter
 
 DEFAULT_MAX_HEADER_BYTES = 8 * 1024 * 1024
@@ -43,7 +41,8 @@ DTYPE_SIZES: dict[str, int] = {
     "BOOL": 1,
 }
 _MIN_ENTRY = len('"":{"dtype":"U8","shape":[],"data_offsets":[0,0]}') - 1
-_FLOAT_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16}
+_FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16"}
+"""numpy dtype names; numpy itself loads only when a file is checked (not on listings)."""
 
 PICKLE_SUFFIXES = frozenset(
     {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz"}
@@ -185,6 +184,8 @@ def _parse_header(
     # JSON object of at least _MIN_ENTRY bytes, so only a header long enough to exceed
     # the cap has its '{' counted (vectorised, ~1 ms for 8 MB, no copy).
     if n > max_tensors * _MIN_ENTRY:
+        import numpy as np
+
         braces = int(np.count_nonzero(np.frombuffer(prefix, np.uint8, count=n, offset=8) == 0x7B))
         if braces - 1 > max_tensors:
             raise _bad(
@@ -250,6 +251,8 @@ def _check_coverage(tensors: dict[str, TensorInfo], data_len: int, what: str) ->
 
 
 def _nonfinite_count(info: TensorInfo, raw: memoryview) -> int:
+    import numpy as np
+
     if info.dtype in _FLOAT_DTYPES:
         arr = np.frombuffer(raw, dtype=np.dtype(_FLOAT_DTYPES[info.dtype]).newbyteorder("<"))
         return int(arr.size - np.count_nonzero(np.isfinite(arr)))

@@ -11,11 +11,12 @@ testable without training, and torch-free.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from vadapt.cli.tables import num, table
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 ADAPTER_ROW = "adapter"
 
