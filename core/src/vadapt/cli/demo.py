@@ -198,7 +198,7 @@ def _intro(description: str, quick: bool, echo: Any) -> None:
     mode = "quick run on a stratified subset" if quick else "full training set"
     echo(f"vadapt demo — adapt MiniLM (all-MiniLM-L6-v2, bundled) with LoRA to {DEMO_TASK}")
     echo(f"  {description}")
-    echo(f"  {mode}; CPU; the progress bar shows on a terminal")
+    echo(f"  {mode}; CPU; progress: a bar on a terminal, a line every ~5% of the steps otherwise")
     echo("")
 
 

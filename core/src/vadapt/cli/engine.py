@@ -44,7 +44,9 @@ def adapt_cmd(
         False, "--dry-run", help="validate and print the resolved config; train nothing"
     ),
     progress: bool = typer.Option(
-        True, "--progress/--no-progress", help="show progress bars (TTY only)"
+        True,
+        "--progress/--no-progress",
+        help="show training progress (a bar on a terminal, else a line every ~5% of the steps)",
     ),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:

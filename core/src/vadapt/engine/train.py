@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from vadapt_registry.errors import InvalidConfig, PluginError, TrainingDiverged
 from vadapt.engine.data.checks import check_examples
 from vadapt.engine.data.collate import ExampleDataset
 from vadapt.engine.evaluate import EvalContext, evaluate_split
+from vadapt.engine.progress import progress as make_progress
 from vadapt.kit import RunContext, references
 from vadapt.types import Example, TaskSpec
 
@@ -277,18 +277,6 @@ def _augment(
     p.dataset.targets = references(task, augmented, ctx.labels)
 
 
-def _progress(total: int, task: TaskSpec, progress: bool, main: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        desc=f"adapt {task.id}",
-        unit="step",
-        dynamic_ncols=True,
-        disable=not (progress and main and sys.stderr.isatty()),
-    )
-
-
 def _epoch(
     p: Prepared,
     accelerator: Any,
@@ -313,7 +301,7 @@ def _epoch(
             continue
         p.scheduler.step()
         out.steps += 1
-        bar.update(1)
+        bar.step(out.samples)
         if tc.eval_every and out.steps % tc.eval_every == 0:
             out.train_seconds += time.perf_counter() - t_wall
             out.train_cpu_seconds += time.process_time() - t_cpu
@@ -352,7 +340,7 @@ def train(
     validate = Validator(
         raw_model, ctx, hooks, task, cfg, val_examples, log_path if main else None, out
     )
-    bar = _progress(p.total, task, progress, main)
+    bar = make_progress(p.total, f"adapt {task.id}", progress and main)
     try:
         p.model.train()
         for epoch in range(cfg.train.epochs):
