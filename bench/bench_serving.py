@@ -105,7 +105,8 @@ def make_adapters(root: Path, n: int, tmp: Path) -> list[str]:
         "task": "bench/text",
         "method": {"name": "lora", "r": 8},
         "train": {"epochs": 1, "max_steps": 2, "batch_size": 8, "threads": 1, "max_length": 32},
-        "output": {"name": "bench-a0", "registry": str(root)},
+        # two steps need not beat majority: latency does not depend on what was learnt
+        "output": {"name": "bench-a0", "registry": str(root), "allow_below_baseline": True},
     }
     cfg["train"]["log_dir"] = str(tmp / "logs")
     first = adapt(cfg, progress=False).ref

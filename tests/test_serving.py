@@ -126,6 +126,24 @@ def test_the_served_adapters_really_differ(served):
             assert gap > 1e-3, f"{a} and {b} give the same scores (max gap {gap:.2g})"
 
 
+def test_requests_do_not_toggle_train_and_eval_mode(served, monkeypatch):
+    """.eval()/.train() walk every submodule: with many resident adapters that was most of
+    a request. A resident model stays in eval mode and is not re-toggled per request."""
+    import torch
+    from vadapt.serving import AdapterPool
+
+    pool = AdapterPool(served.root, max_resident=8)
+    for name in FOUR:  # loading sets eval mode, once per adapter
+        pool.predict(served.refs[name], [_inputs(served, name)[0]])
+    calls = []
+    original = torch.nn.Module.train
+    monkeypatch.setattr(
+        torch.nn.Module, "train", lambda self, mode=True: calls.append(mode) or original(self, mode)
+    )
+    assert _run(pool, served, FOUR, 40, seed=1) == 0  # switching between resident adapters
+    assert calls == []
+
+
 def test_1000_interleaved_requests_match_single_adapter_runs(served):
     from vadapt.serving import AdapterPool
 
