@@ -87,6 +87,7 @@ def worker_vadapt(a: argparse.Namespace) -> dict[str, float]:
                 "patience": 0,
                 "threads": a.threads,
                 "seed": 0,
+                "group_by_length": a.group,
             },
             "augment": {"enabled": True},
             "output": {"save": False},
@@ -132,7 +133,11 @@ def worker_hf(a: argparse.Namespace) -> dict[str, float]:
             return len(data)
 
         def __getitem__(self, i: int) -> dict[str, object]:
-            return data[i]
+            return items[i]
+
+    # grouped, Trainer's LengthGroupedSampler reads each item's input_ids
+    ids = tok([r["text"] for r in data], truncation=True, max_length=a.length)["input_ids"]
+    items = [{**r, "input_ids": x} for r, x in zip(data, ids, strict=True)] if a.group else data
 
     def collate(rows: list[dict[str, str]]) -> dict[str, torch.Tensor]:
         enc = tok(
@@ -168,6 +173,8 @@ def worker_hf(a: argparse.Namespace) -> dict[str, float]:
             seed=0,
             disable_tqdm=True,
             remove_unused_columns=False,
+            # transformers 5 spells group_by_length=True as a sampling strategy
+            train_sampling_strategy="group_by_length" if a.group else "random",
         )
         trainer = Trainer(model=model, args=args, train_dataset=DS(), data_collator=collate)
         t0, c0 = time.perf_counter(), time.process_time()
@@ -243,6 +250,13 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--no-methods", action="store_true", help="skip the per-method table")
+    p.add_argument(
+        "--grouped",
+        action="store_true",
+        help="vadapt with train.group_by_length against HF Trainer at its defaults and with "
+        "group_by_length=True (the real case: natural review lengths)",
+    )
+    p.add_argument("--group", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--worker", choices=["vadapt", "hf", "methods"], help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
@@ -256,7 +270,7 @@ def main() -> None:
 
     env = {**os.environ, "OMP_NUM_THREADS": str(a.threads), "MKL_NUM_THREADS": str(a.threads)}
 
-    def run(kind: str) -> dict:  # type: ignore[type-arg]
+    def run(kind: str, group: bool = False) -> dict:  # type: ignore[type-arg]
         cmd = [
             sys.executable,
             __file__,
@@ -272,6 +286,7 @@ def main() -> None:
             str(a.epochs),
             "--threads",
             str(a.threads),
+            *(["--group"] if group else []),
         ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
@@ -283,6 +298,9 @@ def main() -> None:
         f"MiniLM LoRA r=8 (query,value), {a.n} reviews x {a.epochs} epoch(s), batch {a.batch}, "
         f"length {a.length}, {a.threads} thread(s), {a.rounds} alternating round(s)"
     )
+    if a.grouped:
+        grouped(a, run)
+        return
     v_runs, h_runs = [], []
     for _ in range(a.rounds):
         v_runs.append(run("vadapt"))
@@ -310,6 +328,32 @@ def main() -> None:
                 f"{r['method']:<14}{r['trainable']:>12,}{100 * r['share']:>8.2f}%"
                 f"{r['optimizer_state_bytes'] / 2**20:>11.2f} MiB"
             )
+
+
+def grouped(a: argparse.Namespace, run) -> None:  # type: ignore[no-untyped-def]
+    """vadapt grouped vs HF at its defaults and vs HF group_by_length; tokens/s counts the
+    real (unpadded, truncated) tokens, the same for every run."""
+    from transformers import AutoTokenizer
+    from vadapt.backbones.text import minilm_path
+
+    tok = AutoTokenizer.from_pretrained(str(minilm_path()))
+    texts = [r["text"] for r in reviews(a.n)]
+    mean_tokens = sum(
+        len(x) for x in tok(texts, truncation=True, max_length=a.length)["input_ids"]
+    ) / len(texts)
+    runs: dict[str, list[float]] = {"vadapt grouped": [], "HF defaults": [], "HF grouped": []}
+    for _ in range(a.rounds):
+        runs["vadapt grouped"].append(run("vadapt", group=True)["samples_per_second"])
+        runs["HF defaults"].append(run("hf")["samples_per_second"])
+        runs["HF grouped"].append(run("hf", group=True)["samples_per_second"])
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    vs_default = med["vadapt grouped"] / med["HF defaults"]
+    vs_grouped = med["vadapt grouped"] / med["HF grouped"]
+    print(f"mean {mean_tokens:.0f} real tokens per review (max_length {a.length})")
+    for k, v in med.items():
+        print(f"{k:<16}{v:8.2f} samples/s {v * mean_tokens:9.0f} tokens/s   (runs: {runs[k]})")
+    print(f"ratio vadapt grouped / HF defaults        {vs_default:.3f}   (target >= 1.3)")
+    print(f"ratio vadapt grouped / HF group_by_length {vs_grouped:.3f}   (target >= 1.0)")
 
 
 if __name__ == "__main__":

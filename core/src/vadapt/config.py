@@ -57,6 +57,11 @@ class TrainConfig(_Section):
     grad_clip: float = Field(1.0, ge=0, description="max gradient norm; 0 = no clipping")
     grad_accum: int = Field(1, ge=1, le=1024, description="micro-batches per optimizer step")
     max_length: int = Field(128, ge=8, le=8192, description="text tokens per example (truncation)")
+    group_by_length: bool = Field(
+        False,
+        description="text tasks: batch examples of similar token length (seeded shuffle of "
+        "length-sorted mega-batches, as HF Trainer's group_by_length): less padding",
+    )
     image_size: int = Field(224, ge=16, le=1024, description="image side in pixels after resizing")
     seed: int = Field(0, ge=0, description="seed for weights init, shuffling, augmentation")
     patience: int = Field(

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from vadapt_registry.errors import InvalidConfig, PluginError, TrainingDiverged
 
+from vadapt.engine.data.buckets import LengthGroupedBatches, token_lengths
 from vadapt.engine.data.checks import check_examples
 from vadapt.engine.data.collate import ExampleDataset
 from vadapt.engine.evaluate import EvalContext, evaluate_split
@@ -176,6 +177,7 @@ class Prepared:
     dataset: ExampleDataset
     generator: torch.Generator
     total: int
+    sampler: LengthGroupedBatches | None = None
 
 
 def prepare(
@@ -193,9 +195,16 @@ def prepare(
     dataset = ExampleDataset(train_examples, references(task, train_examples, ctx.labels))
     gen = torch.Generator()
     gen.manual_seed(tc.seed)
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=tc.batch_size, shuffle=True, collate_fn=ctx.collator, generator=gen
-    )
+    sampler = None
+    if tc.group_by_length:
+        sampler = LengthGroupedBatches(_lengths(ctx, task, train_examples), tc.batch_size, gen)
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_sampler=sampler, collate_fn=ctx.collator
+        )
+    else:
+        loader = torch.utils.data.DataLoader(
+            dataset, batch_size=tc.batch_size, shuffle=True, collate_fn=ctx.collator, generator=gen
+        )
     optimizer = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=lr)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     total = tc.epochs * max(1, math.ceil(len(loader) / tc.grad_accum))
@@ -206,7 +215,19 @@ def prepare(
         num_warmup_steps=round(tc.warmup_ratio * total),
         num_training_steps=total,
     )
-    return Prepared(model, optimizer, loader, scheduler, dataset, gen, total)
+    return Prepared(model, optimizer, loader, scheduler, dataset, gen, total, sampler)
+
+
+def _lengths(ctx: EvalContext, task: TaskSpec, examples: Sequence[Example]) -> list[int]:
+    """Token lengths of the training texts, for ``train.group_by_length``."""
+    texts = [ex.get("text") for ex in examples]
+    if task.head == "ranking" or not all(isinstance(t, str) for t in texts):
+        raise InvalidConfig(
+            f"train.group_by_length groups texts by length, but the examples of {task.id!r} "
+            "are not single texts",
+            fix="drop --set train.group_by_length=true for this task",
+        )
+    return token_lengths(ctx.collator.pre, texts, ctx.collator.max_length)
 
 
 def _batch_size(batch: dict[str, Any]) -> int:
@@ -275,6 +296,8 @@ def _augment(
     check_examples(task, "train (augmented)", augmented, ctx.labels)
     p.dataset.examples = augmented
     p.dataset.targets = references(task, augmented, ctx.labels)
+    if p.sampler is not None:  # augmented texts have other lengths
+        p.sampler.lengths = _lengths(ctx, task, augmented)
 
 
 def _epoch(
