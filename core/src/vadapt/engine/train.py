@@ -196,15 +196,11 @@ def prepare(
     gen = torch.Generator()
     gen.manual_seed(tc.seed)
     sampler = None
+    batching: dict[str, Any] = {"batch_size": tc.batch_size, "shuffle": True, "generator": gen}
     if tc.group_by_length:
         sampler = LengthGroupedBatches(_lengths(ctx, task, train_examples), tc.batch_size, gen)
-        loader = torch.utils.data.DataLoader(
-            dataset, batch_sampler=sampler, collate_fn=ctx.collator
-        )
-    else:
-        loader = torch.utils.data.DataLoader(
-            dataset, batch_size=tc.batch_size, shuffle=True, collate_fn=ctx.collator, generator=gen
-        )
+        batching = {"batch_sampler": sampler}
+    loader = torch.utils.data.DataLoader(dataset, collate_fn=ctx.collator, **batching)
     optimizer = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=lr)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     total = tc.epochs * max(1, math.ceil(len(loader) / tc.grad_accum))

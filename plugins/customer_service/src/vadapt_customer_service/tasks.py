@@ -120,8 +120,8 @@ STANDARD_BASELINES = ("majority", "tfidf-logreg", "zero-shot")
 
 LORA = {"name": "lora", "r": 8, "alpha": 16.0, "dropout": 0.05}
 REVIEW_TRIAGE_RECIPE: dict[str, Any] = {
-    # the settings of `vadapt demo` (core/src/vadapt/cli/demo.py FULL_RUN), whose test
-    # figures RESULTS.md reports: `vadapt adapt customer-service/review-triage` reproduces them
+    # what `vadapt demo` trains (its full run is this recipe) and RESULTS.md reports;
+    # length-grouped batches: 1.7x the samples/s and +1.4 validation macro-F1 (RESULTS.md)
     "method": dict(LORA),
     "train": {
         "epochs": 2,
@@ -130,6 +130,7 @@ REVIEW_TRIAGE_RECIPE: dict[str, Any] = {
         "max_length": 128,
         "warmup_ratio": 0.06,
         "patience": 0,
+        "group_by_length": True,
     },
 }
 INTENT_RECIPE: dict[str, Any] = {
