@@ -64,3 +64,24 @@ def test_grouped_training_matches_plain_training_on_a_tiny_task(fx) -> None:
 def test_grouping_a_ranking_task_is_refused_in_one_line(fx) -> None:
     with pytest.raises(InvalidConfig, match=r"group_by_length .* not single texts"):
         adapt(base_config("fx/rank", group_by_length=True, max_steps=1), progress=False)
+
+
+def test_inference_batches_by_length_and_answers_in_input_order(fx) -> None:
+    """predict/evaluate sort texts by length before batching; every answer still belongs
+    to its own input (compared with one-at-a-time predictions, which pad nothing)."""
+    from vadapt.engine import predict
+    from vadapt.engine.evaluate import _length_order
+    from vadapt.types import HeadKind
+
+    res = adapt(base_config(max_steps=4), progress=False)
+    words = "great food was really fresh and the box"
+    inputs = [{"text": " ".join(words.split()[: 1 + (7 * i) % 8])} for i in range(20)]
+    order = _length_order(HeadKind.CLASSIFICATION, inputs)
+    assert order is not None and list(order) != list(range(20))  # really reordered
+    together = predict(res.ref, inputs)
+    alone = [predict(res.ref, [x])[0] for x in inputs]
+    for a, b in zip(together, alone, strict=True):
+        assert a["label"] == b["label"]
+        assert all(abs(a["scores"][k] - b["scores"][k]) < 1e-4 for k in a["scores"])
+    assert _length_order(HeadKind.RANKING, inputs) is None
+    assert _length_order(HeadKind.CLASSIFICATION, [{"image": 1}, {"image": 2}]) is None

@@ -45,6 +45,9 @@ def infer(
     kind = HeadKind(ctx.task.head)
     if targets is None:
         targets = _dummy_targets(ctx, examples)
+    order = _length_order(kind, examples)
+    if order is not None:  # batches of similar length pad less; answers go back in order
+        examples, targets = [examples[i] for i in order], targets[order]
     ds = ExampleDataset(examples, targets)
     loader = torch.utils.data.DataLoader(
         ds, batch_size=ctx.batch_size, shuffle=False, collate_fn=ctx.collator
@@ -89,7 +92,20 @@ def infer(
         if was_training:
             model.train()
     preds: Any = outs if kind == HeadKind.RANKING else np.concatenate(outs, axis=0)
+    if order is not None:
+        preds = preds[np.argsort(order)]
     return preds, total / max(n, 1)
+
+
+def _length_order(kind: HeadKind, examples: Sequence[Example]) -> np.ndarray | None:
+    """Indices of text examples by character length (a free proxy of token length);
+    None for ranking (per-example candidate lists) and non-text inputs."""
+    if kind == HeadKind.RANKING or len(examples) < 2:
+        return None
+    texts = [ex.get("text") for ex in examples]
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    return np.argsort([len(t) for t in texts], kind="stable")
 
 
 def _dummy_targets(ctx: EvalContext, examples: Sequence[Example]) -> np.ndarray:
