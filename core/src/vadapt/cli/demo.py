@@ -18,6 +18,7 @@ import typer
 
 from vadapt.cli.summary import gate_warning
 from vadapt.cli.tables import num, render, table
+from vadapt.engine.progress import duration
 
 DEMO_TASK = "customer-service/review-triage"
 PLUGIN_HINT = "pip install -e 'plugins/customer_service[datasets]' (or `make install`)"
@@ -79,11 +80,6 @@ def _check_task() -> Any:
             fix=PLUGIN_HINT,
         )
     return h
-
-
-def _fmt_duration(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}m{s:02d}s" if m else f"{s}s"
 
 
 def metrics_table(test: dict[str, float], baselines: dict[str, dict[str, float]]) -> list[str]:
@@ -157,7 +153,7 @@ def run_demo(
     sizes = tr.get("data", {}).get("sizes", {})
     share = 100.0 * res.trainable_parameters / max(res.total_parameters, 1)
     echo(
-        f"      done in {_fmt_duration(time.perf_counter() - t0)}: {res.steps} steps over "
+        f"      done in {duration(time.perf_counter() - t0)}: {res.steps} steps over "
         f"{sizes.get('train', 0):,} reviews; {res.trainable_parameters:,} of "
         f"{res.total_parameters:,} parameters trained ({share:.2f}%)"
     )
