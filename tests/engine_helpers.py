@@ -379,6 +379,7 @@ def fx(tiny_bert_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     root.mkdir()
     monkeypatch.setenv("VADAPT_HOME", str(root))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("VADAPT_CACHE_DIR", raising=False)
     previous = plugins._HOST
     CALLS.clear()
     host = install(tiny_bert_dir)

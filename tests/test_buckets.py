@@ -76,12 +76,14 @@ def test_inference_batches_by_length_and_answers_in_input_order(fx) -> None:
     res = adapt(base_config(max_steps=4), progress=False)
     words = "great food was really fresh and the box"
     inputs = [{"text": " ".join(words.split()[: 1 + (7 * i) % 8])} for i in range(20)]
-    order = _length_order(HeadKind.CLASSIFICATION, inputs)
-    assert order is not None and list(order) != list(range(20))  # really reordered
+    tokens = res.context.collator.tokenized(inputs, store=False)
+    order = _length_order(HeadKind.CLASSIFICATION, inputs, tokens)
+    assert list(order) != list(range(20))  # really reordered
+    assert list(tokens.lengths[order]) == sorted(tokens.lengths)
     together = predict(res.ref, inputs)
     alone = [predict(res.ref, [x])[0] for x in inputs]
     for a, b in zip(together, alone, strict=True):
         assert a["label"] == b["label"]
         assert all(abs(a["scores"][k] - b["scores"][k]) < 1e-4 for k in a["scores"])
-    assert _length_order(HeadKind.RANKING, inputs) is None
-    assert _length_order(HeadKind.CLASSIFICATION, [{"image": 1}, {"image": 2}]) is None
+    assert list(_length_order(HeadKind.RANKING, inputs, tokens)) == list(range(20))
+    assert list(_length_order(HeadKind.CLASSIFICATION, inputs[:3], None)) == [0, 1, 2]

@@ -89,13 +89,13 @@ def test_augment_hook_runs_each_epoch_and_changes_the_batch(fx, monkeypatch):
     from vadapt.engine.data import collate
 
     seen: list[str] = []
-    orig = collate.Collator._text
+    orig = collate.Collator.tokenized
 
-    def spy(self, texts):
-        seen.extend(texts)
-        return orig(self, texts)
+    def spy(self, examples, store=True):
+        seen.extend(ex["text"] for ex in examples)
+        return orig(self, examples, store)
 
-    monkeypatch.setattr(collate.Collator, "_text", spy)
+    monkeypatch.setattr(collate.Collator, "tokenized", spy)
     cfg = base_config(epochs=3)
     cfg["augment"] = {"enabled": True, "options": {"mark": "qqmark"}}
     cfg["output"].update({"save": False})

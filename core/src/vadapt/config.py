@@ -62,6 +62,11 @@ class TrainConfig(_Section):
         description="text tasks: batch examples of similar token length (seeded shuffle of "
         "length-sorted mega-batches, as HF Trainer's group_by_length): less padding",
     )
+    token_cache: bool = Field(
+        True,
+        description="text tasks: keep each split's token ids on disk ($VADAPT_CACHE_DIR or the "
+        "user cache, tokens/), keyed by the texts, the tokenizer and max_length",
+    )
     image_size: int = Field(224, ge=16, le=1024, description="image side in pixels after resizing")
     seed: int = Field(0, ge=0, description="seed for weights init, shuffling, augmentation")
     patience: int = Field(

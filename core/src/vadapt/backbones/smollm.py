@@ -44,12 +44,10 @@ def smollm_files() -> list[str]:
 
 
 def _cache_dir(src: Path) -> Path:
-    from platformdirs import user_cache_dir
+    from vadapt.cachedir import cache_dir
 
     st = src.stat()
-    return (
-        Path(user_cache_dir("vadapt")) / "backbones" / f"smollm2-135m-{st.st_size}-{st.st_mtime_ns}"
-    )
+    return cache_dir("backbones", f"smollm2-135m-{st.st_size}-{st.st_mtime_ns}")
 
 
 def load_smollm2() -> LoadedBackbone:

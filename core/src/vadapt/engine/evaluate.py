@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from vadapt.engine.data.collate import Collator, ExampleDataset
+from vadapt.engine.data.tokens import Tokens
 from vadapt.engine.scoring import score_split
 from vadapt.kit import RunContext, references
 from vadapt.types import Example, HeadKind, TaskSpec
@@ -39,18 +40,28 @@ def to_device(batch: Any, device: Any) -> Any:
 
 @torch.no_grad()
 def infer(
-    model: Any, ctx: EvalContext, examples: Sequence[Example], targets: np.ndarray | None = None
+    model: Any,
+    ctx: EvalContext,
+    examples: Sequence[Example],
+    targets: np.ndarray | None = None,
+    store: bool = False,
 ) -> tuple[Any, float]:
-    """Predictions in the evaluate hook's form, and the mean loss (nan when no targets)."""
+    """Predictions in the evaluate hook's form, and the mean loss (nan when no targets).
+
+    ``store``: ``examples`` are a split worth caching tokenised (validation each epoch,
+    test); requests are tokenised once and forgotten.
+    """
     kind = HeadKind(ctx.task.head)
     if targets is None:
         targets = _dummy_targets(ctx, examples)
-    order = _length_order(kind, examples)
-    if order is not None:  # batches of similar length pad less; answers go back in order
-        examples, targets = [examples[i] for i in order], targets[order]
-    ds = ExampleDataset(examples, targets)
+    tokens = ctx.collator.tokenized(examples, store)
+    # batches of similar length pad less; answers go back in input order
+    order = _length_order(kind, examples, tokens)
+    bs = ctx.batch_size
     loader = torch.utils.data.DataLoader(
-        ds, batch_size=ctx.batch_size, shuffle=False, collate_fn=ctx.collator
+        ExampleDataset(examples, targets, tokens),
+        batch_sampler=[order[i : i + bs].tolist() for i in range(0, len(order), bs)],
+        collate_fn=ctx.collator,
     )
     # .eval()/.train() walk every submodule (at 64 resident adapters that is most of a
     # request's time): toggle only a model that is training (the validation pass).
@@ -91,21 +102,17 @@ def infer(
     finally:
         if was_training:
             model.train()
-    preds: Any = outs if kind == HeadKind.RANKING else np.concatenate(outs, axis=0)
-    if order is not None:
-        preds = preds[np.argsort(order)]
-    return preds, total / max(n, 1)
+    if kind == HeadKind.RANKING:
+        return [outs[i] for i in np.argsort(order)], total / max(n, 1)
+    return np.concatenate(outs, axis=0)[np.argsort(order)], total / max(n, 1)
 
 
-def _length_order(kind: HeadKind, examples: Sequence[Example]) -> np.ndarray | None:
-    """Indices of text examples by character length (a free proxy of token length);
-    None for ranking (per-example candidate lists) and non-text inputs."""
-    if kind == HeadKind.RANKING or len(examples) < 2:
-        return None
-    texts = [ex.get("text") for ex in examples]
-    if not all(isinstance(t, str) for t in texts):
-        return None
-    return np.argsort([len(t) for t in texts], kind="stable")
+def _length_order(kind: HeadKind, examples: Sequence[Example], tokens: Tokens | None) -> np.ndarray:
+    """Indices of text examples by token length (stable); input order for ranking
+    (per-example candidate lists) and other inputs."""
+    if tokens is not None and kind != HeadKind.RANKING:
+        return np.argsort(tokens.lengths, kind="stable")
+    return np.arange(len(examples))
 
 
 def _dummy_targets(ctx: EvalContext, examples: Sequence[Example]) -> np.ndarray:
@@ -133,7 +140,7 @@ def evaluate_split(
     validation evaluation (the plugin fills it), the kept one for test.
     """
     refs = references(ctx.task, examples, ctx.labels)
-    preds, loss = infer(model, ctx, examples, refs)
+    preds, loss = infer(model, ctx, examples, refs, store=True)
     context = context if context is not None else RunContext(split)
     metrics = {"loss": float(loss)}
     metrics.update(score_split(hooks, ctx.task, preds, refs, examples, ctx.labels, split, context))

@@ -50,9 +50,9 @@ def _log_path(cfg: AdaptConfig) -> Path:
     if cfg.train.log_dir:
         root = Path(cfg.train.log_dir)
     else:
-        from platformdirs import user_cache_dir
+        from vadapt.cachedir import cache_dir
 
-        root = Path(user_cache_dir("vadapt")) / "runs"
+        root = cache_dir("runs")
     root.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     # pid + a per-process run number: two runs in one second never share one log

@@ -125,7 +125,10 @@ def make_context(
     weights: Any = None,
     autocast_dtype: Any = None,
 ) -> EvalContext:
-    collator = Collator(task, loaded.preprocessor, cfg.train.max_length, target_norm)
+    from vadapt.cachedir import cache_dir
+
+    tokens_dir = cache_dir("tokens") if cfg.train.token_cache else None
+    collator = Collator(task, loaded.preprocessor, cfg.train.max_length, target_norm, tokens_dir)
     return EvalContext(
         task=task,
         labels=tuple(labels),

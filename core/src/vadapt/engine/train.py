@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from vadapt_registry.errors import InvalidConfig, PluginError, TrainingDiverged
 
-from vadapt.engine.data.buckets import LengthGroupedBatches, token_lengths
+from vadapt.engine.data.buckets import LengthGroupedBatches
 from vadapt.engine.data.checks import check_examples
 from vadapt.engine.data.collate import ExampleDataset
 from vadapt.engine.evaluate import EvalContext, evaluate_split
@@ -192,13 +192,17 @@ def prepare(
     from transformers import get_scheduler
 
     tc = cfg.train
-    dataset = ExampleDataset(train_examples, references(task, train_examples, ctx.labels))
+    dataset = ExampleDataset(
+        train_examples,
+        references(task, train_examples, ctx.labels),
+        ctx.collator.tokenized(train_examples),
+    )
     gen = torch.Generator()
     gen.manual_seed(tc.seed)
     sampler = None
     batching: dict[str, Any] = {"batch_size": tc.batch_size, "shuffle": True, "generator": gen}
     if tc.group_by_length:
-        sampler = LengthGroupedBatches(_lengths(ctx, task, train_examples), tc.batch_size, gen)
+        sampler = LengthGroupedBatches(_lengths(dataset, task), tc.batch_size, gen)
         batching = {"batch_sampler": sampler}
     loader = torch.utils.data.DataLoader(dataset, collate_fn=ctx.collator, **batching)
     optimizer = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=lr)
@@ -214,16 +218,15 @@ def prepare(
     return Prepared(model, optimizer, loader, scheduler, dataset, gen, total, sampler)
 
 
-def _lengths(ctx: EvalContext, task: TaskSpec, examples: Sequence[Example]) -> list[int]:
+def _lengths(dataset: ExampleDataset, task: TaskSpec) -> list[int]:
     """Token lengths of the training texts, for ``train.group_by_length``."""
-    texts = [ex.get("text") for ex in examples]
-    if task.head == "ranking" or not all(isinstance(t, str) for t in texts):
+    if dataset.tokens is None:
         raise InvalidConfig(
             f"train.group_by_length groups texts by length, but the examples of {task.id!r} "
             "are not single texts",
             fix="drop --set train.group_by_length=true for this task",
         )
-    return token_lengths(ctx.collator.pre, texts, ctx.collator.max_length)
+    return dataset.tokens.lengths.tolist()
 
 
 def _batch_size(batch: dict[str, Any]) -> int:
@@ -292,8 +295,9 @@ def _augment(
     check_examples(task, "train (augmented)", augmented, ctx.labels)
     p.dataset.examples = augmented
     p.dataset.targets = references(task, augmented, ctx.labels)
+    p.dataset.tokens = ctx.collator.tokenized(augmented, store=False)  # new texts each epoch
     if p.sampler is not None:  # augmented texts have other lengths
-        p.sampler.lengths = _lengths(ctx, task, augmented)
+        p.sampler.lengths = _lengths(p.dataset, task)
 
 
 def _epoch(

@@ -48,9 +48,3 @@ class LengthGroupedBatches(torch.utils.data.Sampler[list[int]]):
             batches += [chunk[j : j + self.batch_size] for j in range(0, size, self.batch_size)]
         order = torch.randperm(len(batches), generator=self.generator).tolist()
         return iter([batches[i] for i in order])
-
-
-def token_lengths(tokenizer: object, texts: Sequence[str], max_length: int) -> list[int]:
-    """Tokens per text after truncation, as the collator will see them (one fast pass)."""
-    enc = tokenizer(list(texts), truncation=True, max_length=max_length)  # type: ignore[operator]
-    return [len(ids) for ids in enc["input_ids"]]

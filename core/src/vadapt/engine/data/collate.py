@@ -1,28 +1,64 @@
-"""Examples -> tensors. The engine owns tokenisation, image transforms and collation."""
+"""Examples -> tensors. The engine owns tokenisation, image transforms and collation.
+
+Single-text tasks are tokenised once per split (:mod:`vadapt.engine.data.tokens`):
+the DataLoader hands the collator a :class:`Rows` (``ExampleDataset.__getitems__``)
+and a batch is a numpy gather of its rows' ids. Images, ranking lists and callers
+that pass ``(example, target)`` pairs take the per-batch path.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from vadapt.engine.data.tokens import TokenCache, Tokens
 from vadapt.types import Example, HeadKind, Modality, TaskSpec
 
 
 class ExampleDataset(torch.utils.data.Dataset):  # type: ignore[type-arg]
-    """A list of (example, target) pairs whose examples can be swapped each epoch (augment)."""
+    """(example, target) pairs whose examples can be swapped each epoch (augment);
+    ``tokens``, when set, are the examples' texts tokenised (row i = example i)."""
 
-    def __init__(self, examples: Sequence[Example], targets: np.ndarray) -> None:
+    def __init__(
+        self, examples: Sequence[Example], targets: np.ndarray, tokens: Tokens | None = None
+    ) -> None:
         self.examples = list(examples)
         self.targets = targets
+        self.tokens = tokens
 
     def __len__(self) -> int:
         return len(self.examples)
 
     def __getitem__(self, i: int) -> tuple[Example, Any]:
         return self.examples[i], self.targets[i]
+
+    def __getitems__(self, indices: list[int]) -> Rows:
+        """A whole batch at once (torch's DataLoader calls this instead of ``__getitem__``)."""
+        return Rows(np.asarray(indices, dtype=np.int64), self)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of one batch, collated without a per-example loop when tokens exist."""
+
+    index: np.ndarray
+    dataset: ExampleDataset
+
+    def pairs(self) -> list[tuple[Example, Any]]:
+        return [self.dataset[int(i)] for i in self.index]
+
+
+def text_of(task: TaskSpec, examples: Sequence[Example]) -> list[str] | None:
+    """The single text of each example, or None (images, ranking, other shapes)."""
+    if task.head == HeadKind.RANKING or task.modality == Modality.IMAGE:
+        return None
+    texts = [ex.get("text") for ex in examples]
+    return texts if all(isinstance(t, str) for t in texts) else None  # type: ignore[return-value]
 
 
 class Collator:
@@ -40,11 +76,21 @@ class Collator:
         preprocessor: Any,
         max_length: int,
         target_norm: tuple[float, float] = (0.0, 1.0),
+        cache_dir: Path | None = None,
     ) -> None:
         self.task = task
         self.pre = preprocessor
         self.max_length = max_length
         self.norm = target_norm
+        self.tokens = TokenCache(preprocessor, max_length, cache_dir)
+
+    def tokenized(self, examples: Sequence[Example], store: bool = True) -> Tokens | None:
+        """``examples``' texts tokenised once (None when they are not single texts);
+        ``store``: read and write the cache (a split), else tokenise only (requests)."""
+        texts = text_of(self.task, examples)
+        if texts is None or not texts:
+            return None
+        return self.tokens.get(texts, store)
 
     def _text(self, texts: list[str]) -> dict[str, torch.Tensor]:
         enc = self.pre(
@@ -52,7 +98,11 @@ class Collator:
         )
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
-    def __call__(self, items: list[tuple[Example, Any]]) -> dict[str, Any]:
+    def __call__(self, items: Rows | list[tuple[Example, Any]]) -> dict[str, Any]:
+        if isinstance(items, Rows):
+            if items.dataset.tokens is not None:
+                return self._from_tokens(items.dataset.tokens, items)
+            items = items.pairs()
         examples = [e for e, _ in items]
         targets = np.stack([np.asarray(t) for _, t in items])
         head = self.task.head
@@ -75,6 +125,16 @@ class Collator:
             }
         else:
             batch = self._text([ex["text"] for ex in examples])
+        return self._labels(batch, targets)
+
+    def _from_tokens(self, tokens: Tokens, rows: Rows) -> dict[str, Any]:
+        ids, mask = tokens.batch(rows.index, self.tokens.pad_id, self.tokens.left)
+        return self._labels(
+            {"input_ids": ids, "attention_mask": mask}, rows.dataset.targets[rows.index]
+        )
+
+    def _labels(self, batch: dict[str, Any], targets: np.ndarray) -> dict[str, Any]:
+        head = self.task.head
         if head == HeadKind.CLASSIFICATION:
             batch["labels"] = torch.as_tensor(targets, dtype=torch.long)
         elif head == HeadKind.MULTILABEL:
