@@ -88,8 +88,10 @@ class TrainConfig(_Section):
     class_weights: Literal["none", "balanced"] = Field(
         "none", description="classification loss weights"
     )
-    precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="auto = bf16 on GPU, fp32 on CPU"
+    precision: Literal["auto", "fp32", "bf16", "bf16-native"] = Field(
+        "auto",
+        description="auto = bf16 on GPU, fp32 on CPU; bf16-native = bf16 on GPU and on CPUs "
+        "with bf16 arithmetic (AVX512-BF16, AMX), fp32 elsewhere",
     )
     temperature: float = Field(0.05, gt=0, le=10, description="ranking: cosine temperature")
     log_dir: str | None = Field(

@@ -107,6 +107,7 @@ def finish_loaded(src: AdapterSource, model: Any, loaded: Any) -> LoadedModel:
     put it in eval mode on the device, and make its inference context."""
     import torch
 
+    from vadapt.engine.precision import autocast_dtype, prefer_eager_attention, resolve_precision
     from vadapt.engine.save import HEAD_FILE
     from vadapt.engine.setup import make_context
     from vadapt.methods.base import check_state, read_tensors
@@ -119,8 +120,16 @@ def finish_loaded(src: AdapterSource, model: Any, loaded: Any) -> LoadedModel:
     model.eval()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
+    mixed = resolve_precision(src.config.train.precision, device)  # as it was trained
+    prefer_eager_attention(loaded.model, mixed, device)
     ctx = make_context(
-        src.task, loaded, src.labels, src.config, device, target_norm=src.target_norm
+        src.task,
+        loaded,
+        src.labels,
+        src.config,
+        device,
+        target_norm=src.target_norm,
+        autocast_dtype=autocast_dtype(mixed),
     )
     return LoadedModel(m, src.task, src.labels, model, ctx, src.config)
 

@@ -70,41 +70,58 @@ def _limit(splits: Splits, cfg: AdaptConfig) -> Splits:
 
 
 def make_encoder(spec: Any, cfg: AdaptConfig, batch_size: int = 32) -> Any:
-    """``encode(inputs) -> L2-normalised numpy`` over the un-adapted backbone, loaded lazily."""
+    """``encode(inputs) -> L2-normalised numpy`` over the un-adapted backbone, loaded lazily,
+    on the CPU in ``train.precision`` as resolved there; texts in batches of similar length."""
     state: dict[str, Any] = {}
 
     def encode(inputs: Sequence[Any]) -> np.ndarray:
-        import torch
-
-        from vadapt.engine.model import mean_pool
+        from vadapt.engine.precision import prefer_eager_attention, resolve_precision
         from vadapt.engine.setup import load_backbone
+
+        mixed = resolve_precision(cfg.train.precision, "cpu")
 
         if "loaded" not in state:
             state["loaded"] = load_backbone(spec, cfg)
             state["loaded"].model.eval()
+            prefer_eager_attention(state["loaded"].model, mixed, "cpu")
         lb = state["loaded"]
-        rows = []
-        with torch.no_grad():
-            for i in range(0, len(inputs), batch_size):
-                chunk = list(inputs[i : i + batch_size])
-                if lb.modality == Modality.IMAGE:
-                    feats = lb.model(torch.stack([lb.preprocessor(x) for x in chunk]))
-                else:
-                    enc = lb.preprocessor(
-                        [str(x) for x in chunk],
-                        padding=True,
-                        truncation=True,
-                        max_length=cfg.train.max_length,
-                        return_tensors="pt",
-                    )
-                    out = lb.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-                    feats = mean_pool(out.last_hidden_state, enc["attention_mask"])
-                rows.append(torch.nn.functional.normalize(feats.float(), dim=-1).numpy())
-        if not rows:
+        if not len(inputs):
             return np.zeros((0, lb.hidden_size), dtype=np.float32)
-        return np.concatenate(rows, axis=0)
+        text = lb.modality != Modality.IMAGE
+        order = np.argsort([len(str(x)) for x in inputs], kind="stable") if text else None
+        items = [inputs[i] for i in order] if order is not None else list(inputs)
+        rows = np.concatenate(
+            [
+                _embed(lb, items[i : i + batch_size], cfg, mixed)
+                for i in range(0, len(items), batch_size)
+            ]
+        )
+        return rows[np.argsort(order)] if order is not None else rows
 
     return encode
+
+
+def _embed(lb: Any, chunk: Sequence[Any], cfg: AdaptConfig, mixed: str) -> np.ndarray:
+    import torch
+
+    from vadapt.engine.model import mean_pool
+    from vadapt.engine.precision import autocast_dtype
+
+    dtype = autocast_dtype(mixed)
+    with torch.no_grad(), torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
+        if lb.modality == Modality.IMAGE:
+            feats = lb.model(torch.stack([lb.preprocessor(x) for x in chunk]))
+        else:
+            enc = lb.preprocessor(
+                [str(x) for x in chunk],
+                padding=True,
+                truncation=True,
+                max_length=cfg.train.max_length,
+                return_tensors="pt",
+            )
+            out = lb.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+            feats = mean_pool(out.last_hidden_state, enc["attention_mask"])
+    return torch.nn.functional.normalize(feats.float(), dim=-1).numpy()
 
 
 def adapt(
@@ -190,9 +207,10 @@ def _accelerator(cfg: AdaptConfig) -> tuple[Any, str]:
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs
 
-    precision = cfg.train.precision
+    from vadapt.engine.precision import resolve_precision
+
     gpu = torch.cuda.is_available()
-    mixed = "bf16" if precision == "bf16" or (precision == "auto" and gpu) else "no"
+    mixed = resolve_precision(cfg.train.precision, "cuda" if gpu else "cpu")
     accelerator = Accelerator(
         gradient_accumulation_steps=cfg.train.grad_accum,
         mixed_precision=mixed,
@@ -213,10 +231,10 @@ def _target_norm(task: Any, targets: np.ndarray) -> tuple[float, float]:
 
 
 def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progress: bool) -> Run:
-    import torch
     from accelerate.utils import set_seed
 
     from vadapt.backbones import backbone_fingerprint
+    from vadapt.engine.precision import autocast_dtype, prefer_eager_attention
     from vadapt.engine.setup import (
         build_model,
         class_weights,
@@ -233,6 +251,7 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
     set_seed(cfg.train.seed)
     fingerprint = backbone_fingerprint(spec)
     loaded = load_backbone(spec, cfg)
+    prefer_eager_attention(loaded.model, mixed, accelerator.device.type)
     model = build_model(task, spec, loaded, cfg.method, labels, cfg, h)
     targets = references(task, splits.train, labels)
     ctx = make_context(
@@ -243,7 +262,7 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
         accelerator.device,
         target_norm=_target_norm(task, targets),
         weights=class_weights(task, targets, len(labels), cfg.train.class_weights),
-        autocast_dtype=torch.bfloat16 if mixed == "bf16" else None,
+        autocast_dtype=autocast_dtype(mixed),
     )
     model.to(accelerator.device)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
