@@ -17,10 +17,16 @@ from vadapt.types import BackboneInfo, BackboneSpec, HeadKind, LoadedBackbone, M
 
 
 def set_threads(threads: int | None) -> None:
+    """``train.threads`` for intra-op (matmul) and inter-op (parallel ops) pools alike."""
     if threads:
         import torch
 
         torch.set_num_threads(threads)
+        if torch.get_num_interop_threads() != threads:
+            try:
+                torch.set_num_interop_threads(threads)
+            except RuntimeError:  # torch allows it once, before any inter-op work ran
+                pass
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
