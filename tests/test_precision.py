@@ -62,3 +62,13 @@ def adapt_bf16():  # type: ignore[no-untyped-def]
     from vadapt.engine import adapt
 
     return adapt(base_config(max_steps=3, precision="bf16"), progress=False)
+
+
+def test_runs_of_different_precision_in_one_process(fx) -> None:
+    """Accelerate's process-wide state refused a bf16 run after an fp32 one."""
+    from vadapt.engine import adapt
+
+    fp32 = adapt(base_config(max_steps=2, precision="fp32"), progress=False)
+    bf16 = adapt_bf16()
+    assert fp32.manifest.training["engine"]["precision"] == "no"
+    assert bf16.manifest.training["engine"]["precision"] == "bf16"

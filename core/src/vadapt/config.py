@@ -62,6 +62,13 @@ class TrainConfig(_Section):
         description="text tasks: batch examples of similar token length (seeded shuffle of "
         "length-sorted mega-batches, as HF Trainer's group_by_length): less padding",
     )
+    eval_batch_size: int | None = Field(
+        None,
+        ge=1,
+        le=4096,
+        description="inference batch (validation, test, predict); None = 2 x batch_size "
+        "(no gradients are kept, and length-sorted batches pad little)",
+    )
     token_cache: bool = Field(
         True,
         description="text tasks: keep each split's token ids on disk ($VADAPT_CACHE_DIR or the "

@@ -205,12 +205,16 @@ def _find_unused_parameters(cfg: AdaptConfig) -> bool:
 def _accelerator(cfg: AdaptConfig) -> tuple[Any, str]:
     import torch
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
     from accelerate.utils import DistributedDataParallelKwargs
 
     from vadapt.engine.precision import resolve_precision
 
     gpu = torch.cuda.is_available()
     mixed = resolve_precision(cfg.train.precision, "cuda" if gpu else "cpu")
+    # Accelerate keeps one process-wide state and refuses a second run in the same process
+    # with another precision; the process group (PartialState) is kept.
+    AcceleratorState._reset_state(reset_partial_state=False)
     accelerator = Accelerator(
         gradient_accumulation_steps=cfg.train.grad_accum,
         mixed_precision=mixed,

@@ -140,7 +140,7 @@ def make_context(
         labels=tuple(labels),
         collator=collator,
         loss_fn=make_loss_fn(task, weights),
-        batch_size=cfg.train.batch_size,
+        batch_size=cfg.train.eval_batch_size or 2 * cfg.train.batch_size,
         device=device,
         target_norm=target_norm,
         temperature=cfg.train.temperature,
