@@ -102,3 +102,11 @@ def test_a_second_run_reads_every_split_from_the_cache(fx) -> None:
     off = adapt(base_config(max_steps=2, max_length=16, token_cache=False), progress=False)
     assert off.context.collator.tokens.hits["disk"] == 0
     assert len(list(cached.glob("*.npz"))) == 6
+
+
+def test_bf16_batches_are_padded_to_a_multiple_of_eight(tok) -> None:
+    tokens = tokenize(tok, TEXTS, max_length=32)
+    ids, mask = tokens.batch([0, 1, 2], pad_id=0, multiple=8)
+    assert ids.shape[1] % 8 == 0 and ids.shape[1] - 8 < tokens.lengths[[0, 1, 2]].max()
+    assert mask.sum(1).tolist() == tokens.lengths[[0, 1, 2]].tolist()
+    assert (ids[mask == 0] == 0).all()

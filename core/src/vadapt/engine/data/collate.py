@@ -83,6 +83,7 @@ class Collator:
         self.max_length = max_length
         self.norm = target_norm
         self.tokens = TokenCache(preprocessor, max_length, cache_dir)
+        self.pad_multiple = 1  # batches from tokens are padded to a multiple of this
 
     def tokenized(self, examples: Sequence[Example], store: bool = True) -> Tokens | None:
         """``examples``' texts tokenised once (None when they are not single texts);
@@ -128,7 +129,9 @@ class Collator:
         return self._labels(batch, targets)
 
     def _from_tokens(self, tokens: Tokens, rows: Rows) -> dict[str, Any]:
-        ids, mask = tokens.batch(rows.index, self.tokens.pad_id, self.tokens.left)
+        ids, mask = tokens.batch(
+            rows.index, self.tokens.pad_id, self.tokens.left, self.pad_multiple
+        )
         return self._labels(
             {"input_ids": ids, "attention_mask": mask}, rows.dataset.targets[rows.index]
         )

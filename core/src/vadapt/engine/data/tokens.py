@@ -46,13 +46,16 @@ class Tokens:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    def batch(self, rows: Any, pad_id: int, left: bool = False) -> tuple[Any, Any]:
-        """``input_ids`` and ``attention_mask`` of ``rows``, padded to the longest of them."""
+    def batch(
+        self, rows: Any, pad_id: int, left: bool = False, multiple: int = 1
+    ) -> tuple[Any, Any]:
+        """``input_ids`` and ``attention_mask`` of ``rows``, padded to the longest of them
+        (rounded up to a multiple of ``multiple``)."""
         import torch
 
         rows = np.asarray(rows, dtype=np.int64)
         starts, lens = self.offsets[rows], self.lengths[rows]
-        width = int(lens.max()) if len(rows) else 0
+        width = -(-int(lens.max()) // multiple) * multiple if len(rows) else 0
         pos = np.arange(width)[None, :]
         if left:
             pos = pos - (width - lens)[:, None]
