@@ -5,7 +5,8 @@ Same backbone (MiniLM), same data (the first N Amazon fine-food reviews of rdata
 query,value), batch size, sequence length, epochs, learning-rate schedule and thread
 count. Each run is its own subprocess (same conditions: fresh interpreter, same
 threads), the two alternate for ``--rounds`` rounds and the median samples/s is kept.
-Both tokenise per batch inside the collator, so tokenisation cost is on both sides.
+Both tokenise each text once and pad per batch (vadapt: its token cache and a numpy
+gather; HF: the tokenizer over the list up front and ``DataCollatorWithPadding``).
 
 Prints samples/s of each, the ratio vadapt/HF (target >= 1.0), the share of
 training time spent in hook dispatch (a no-op ``augment`` plugin is enabled so the
@@ -88,6 +89,7 @@ def worker_vadapt(a: argparse.Namespace) -> dict[str, float]:
                 "threads": a.threads,
                 "seed": 0,
                 "group_by_length": a.group,
+                "precision": a.precision,
             },
             "augment": {"enabled": True},
             "output": {"save": False},
@@ -109,6 +111,7 @@ def worker_hf(a: argparse.Namespace) -> dict[str, float]:
     from transformers import (
         AutoModelForSequenceClassification,
         AutoTokenizer,
+        DataCollatorWithPadding,
         Trainer,
         TrainingArguments,
     )
@@ -128,23 +131,11 @@ def worker_hf(a: argparse.Namespace) -> dict[str, float]:
         LoraConfig(task_type="SEQ_CLS", r=8, lora_alpha=16, target_modules=["query", "value"]),
     )
 
-    # a list is a map-style dataset; grouped, Trainer's LengthGroupedSampler reads input_ids
+    # tokenised once up front, padded per batch by DataCollatorWithPadding: the usual
+    # Trainer recipe (a list is a map-style dataset; LengthGroupedSampler reads input_ids)
     ids = tok([r["text"] for r in data], truncation=True, max_length=a.length)["input_ids"]
-    items = [{**r, "input_ids": x} for r, x in zip(data, ids, strict=True)] if a.group else data
-
-    def collate(rows: list[dict[str, str]]) -> dict[str, torch.Tensor]:
-        enc = tok(
-            [r["text"] for r in rows],
-            padding=True,
-            truncation=True,
-            max_length=a.length,
-            return_tensors="pt",
-        )
-        return {
-            "input_ids": enc["input_ids"],
-            "attention_mask": enc["attention_mask"],
-            "labels": torch.tensor([labels[r["label"]] for r in rows]),
-        }
+    items = [{"input_ids": x, "labels": labels[r["label"]]} for r, x in zip(data, ids, strict=True)]
+    collate = DataCollatorWithPadding(tok)
 
     steps = a.epochs * ((a.n + a.batch - 1) // a.batch)
     with tempfile.TemporaryDirectory() as tmp:
@@ -165,9 +156,9 @@ def worker_hf(a: argparse.Namespace) -> dict[str, float]:
             dataloader_num_workers=0,
             seed=0,
             disable_tqdm=True,
-            remove_unused_columns=False,
             # transformers 5 spells group_by_length=True as a sampling strategy
             train_sampling_strategy="group_by_length" if a.group else "random",
+            bf16=a.precision != "fp32",
         )
         trainer = Trainer(model=model, args=args, train_dataset=items, data_collator=collate)
         t0, c0 = time.perf_counter(), time.process_time()
@@ -249,14 +240,22 @@ def main() -> None:
         help="vadapt with train.group_by_length against HF Trainer at its defaults and with "
         "group_by_length=True (the real case: natural review lengths)",
     )
+    p.add_argument(
+        "--precision",
+        choices=["fp32", "bf16-native"],
+        default="fp32",
+        help="bf16-native: vadapt's train.precision=bf16-native, HF Trainer bf16=True "
+        "(use only on a CPU with bf16 instructions)",
+    )
     p.add_argument("--group", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--worker", choices=["vadapt", "hf", "methods"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["vadapt", "hf", "methods", "peak"], help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
         out = {
             "vadapt": worker_vadapt,
             "hf": worker_hf,
             "methods": lambda x: method_table(x.threads),
+            "peak": matmul_peak,
         }[a.worker](a)
         print("RESULT " + json.dumps(out))
         return
@@ -279,6 +278,8 @@ def main() -> None:
             str(a.epochs),
             "--threads",
             str(a.threads),
+            "--precision",
+            a.precision,
             *(["--group"] if group else []),
         ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -289,7 +290,8 @@ def main() -> None:
 
     print(
         f"MiniLM LoRA r=8 (query,value), {a.n} reviews x {a.epochs} epoch(s), batch {a.batch}, "
-        f"length {a.length}, {a.threads} thread(s), {a.rounds} alternating round(s)"
+        f"length {a.length}, {a.threads} thread(s), {a.precision}, "
+        f"{a.rounds} alternating round(s)"
     )
     (grouped if a.grouped else plain)(a, run)
 
@@ -349,6 +351,47 @@ def grouped(a: argparse.Namespace, run) -> None:  # type: ignore[no-untyped-def]
         print(f"{k:<16}{v:8.2f} samples/s {v * mean_tokens:9.0f} tokens/s   (runs: {runs[k]})")
     print(f"ratio vadapt grouped / HF defaults        {vs_default:.3f}   (target >= 1.3)")
     print(f"ratio vadapt grouped / HF group_by_length {vs_grouped:.3f}   (target >= 1.0)")
+    peak = run("peak")
+    flops = lora_train_flops_per_token(mean_tokens)
+    achieved = med["vadapt grouped"] * mean_tokens * flops / 1e9
+    dtype = "bf16" if a.precision != "fp32" else "fp32"
+    print(
+        f"achieved ~{achieved:.0f} GFLOP/s of useful work (~{flops / 1e6:.0f} MFLOP per real "
+        f"token: forward + activation gradients) = {100 * achieved / peak[dtype]:.0f}% of the "
+        f"{dtype} matmul peak this bench measured here ({peak[dtype]:.0f} GFLOP/s; target >= 60%)"
+    )
+
+
+def lora_train_flops_per_token(mean_tokens: float) -> float:
+    """FLOPs per real token of a LoRA training step on MiniLM: the forward (2 per weight of
+    every encoder matmul, plus QK^T and AV over the sequence) and the backward's activation
+    gradients (as many again); the frozen weights get no weight gradients, and LoRA's own
+    matmuls (r=8) and padding are not counted."""
+    from transformers import AutoConfig
+    from vadapt.backbones.text import minilm_path
+
+    c = AutoConfig.from_pretrained(str(minilm_path()))
+    h, inner, layers = c.hidden_size, c.intermediate_size, c.num_hidden_layers
+    forward = layers * (2 * (4 * h * h + 2 * h * inner) + 4 * mean_tokens * h)
+    return 2.0 * forward
+
+
+def matmul_peak(a: argparse.Namespace) -> dict[str, float]:
+    """Best GFLOP/s of a MiniLM-shaped matmul (2048 tokens x 384 @ 384 x 1536), fp32 and
+    bf16, on a.threads threads: the ceiling the training loop is measured against."""
+    import torch
+
+    torch.set_num_threads(a.threads)
+    out = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        x, w = torch.randn(2048, 384, dtype=dtype), torch.randn(384, 1536, dtype=dtype)
+        best = float("inf")
+        for _ in range(30):
+            t0 = time.perf_counter()
+            x @ w
+            best = min(best, time.perf_counter() - t0)
+        out[name] = 2 * 2048 * 384 * 1536 / best / 1e9
+    return out
 
 
 if __name__ == "__main__":
