@@ -75,6 +75,7 @@ def make_encoder(spec: Any, cfg: AdaptConfig, batch_size: int = 32) -> Any:
     state: dict[str, Any] = {}
 
     def encode(inputs: Sequence[Any]) -> np.ndarray:
+        from vadapt.engine.data.tokens import tokenize
         from vadapt.engine.precision import prefer_eager_attention, resolve_precision
         from vadapt.engine.setup import load_backbone
 
@@ -87,21 +88,23 @@ def make_encoder(spec: Any, cfg: AdaptConfig, batch_size: int = 32) -> Any:
         lb = state["loaded"]
         if not len(inputs):
             return np.zeros((0, lb.hidden_size), dtype=np.float32)
-        text = lb.modality != Modality.IMAGE
-        order = np.argsort([len(str(x)) for x in inputs], kind="stable") if text else None
-        items = [inputs[i] for i in order] if order is not None else list(inputs)
+        if lb.modality == Modality.IMAGE:
+            order, tokens = np.arange(len(inputs)), None
+        else:  # the engine's packed tokens, batched by token length
+            tokens = tokenize(lb.preprocessor, [str(x) for x in inputs], cfg.train.max_length)
+            order = np.argsort(tokens.lengths, kind="stable")
         rows = np.concatenate(
             [
-                _embed(lb, items[i : i + batch_size], cfg, mixed)
-                for i in range(0, len(items), batch_size)
+                _embed(lb, inputs, order[i : i + batch_size], tokens, mixed)
+                for i in range(0, len(order), batch_size)
             ]
         )
-        return rows[np.argsort(order)] if order is not None else rows
+        return rows[np.argsort(order)]
 
     return encode
 
 
-def _embed(lb: Any, chunk: Sequence[Any], cfg: AdaptConfig, mixed: str) -> np.ndarray:
+def _embed(lb: Any, inputs: Sequence[Any], rows: np.ndarray, tokens: Any, mixed: str) -> np.ndarray:
     import torch
 
     from vadapt.engine.model import mean_pool
@@ -109,18 +112,12 @@ def _embed(lb: Any, chunk: Sequence[Any], cfg: AdaptConfig, mixed: str) -> np.nd
 
     dtype = autocast_dtype(mixed)
     with torch.no_grad(), torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
-        if lb.modality == Modality.IMAGE:
-            feats = lb.model(torch.stack([lb.preprocessor(x) for x in chunk]))
+        if tokens is None:
+            feats = lb.model(torch.stack([lb.preprocessor(inputs[i]) for i in rows]))
         else:
-            enc = lb.preprocessor(
-                [str(x) for x in chunk],
-                padding=True,
-                truncation=True,
-                max_length=cfg.train.max_length,
-                return_tensors="pt",
-            )
-            out = lb.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-            feats = mean_pool(out.last_hidden_state, enc["attention_mask"])
+            ids, mask = tokens.batch(rows, int(lb.preprocessor.pad_token_id or 0))
+            out = lb.model(input_ids=ids, attention_mask=mask)
+            feats = mean_pool(out.last_hidden_state, mask)
     return torch.nn.functional.normalize(feats.float(), dim=-1).numpy()
 
 
