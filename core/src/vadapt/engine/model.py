@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -55,9 +56,15 @@ class AdaptModel(nn.Module):
                 inputs_embeds=inputs["inputs_embeds"], attention_mask=inputs["attention_mask"]
             )
         else:
-            out = self.backbone(
-                input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]
-            )
+            cache = self.adaptation.prefix_cache
+            with (
+                nullcontext()
+                if cache is None
+                else cache.around(inputs.get("rows"), inputs["attention_mask"])
+            ):
+                out = self.backbone(
+                    input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]
+                )
         hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
         return mean_pool(hidden, inputs["attention_mask"])
 

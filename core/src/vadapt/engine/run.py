@@ -32,6 +32,7 @@ class AdaptResult:
     train_seconds: float = 0.0
     train_cpu_seconds: float = 0.0
     hook_seconds: float = 0.0  # time inside augment/adversarial_step dispatch while training
+    prefix_cache: dict[str, int] | None = None  # freeze's frozen-prefix cache counters
     trainable_parameters: int = 0
     total_parameters: int = 0
     steps: int = 0
@@ -420,6 +421,7 @@ def _training_record(res: Resolved, run: Run, splits: Splits, t_start: float) ->
             "image_size": cfg.train.image_size,
             "precision": run.precision,
             "processes": run.accelerator.num_processes,
+            "prefix_cache": out.prefix_cache,
         },
         "steps": out.steps,
         "epochs_run": out.epochs_run,
@@ -454,6 +456,7 @@ def _result(
         train_seconds=out.train_seconds,
         train_cpu_seconds=out.train_cpu_seconds,
         hook_seconds=out.hook_seconds,
+        prefix_cache=out.prefix_cache,
         trainable_parameters=run.trainable,
         total_parameters=run.total,
         steps=out.steps,

@@ -46,6 +46,7 @@ class TrainOutcome:
     train_cpu_seconds: float = 0.0  # process CPU time of the training steps (robust under load)
     samples: int = 0
     hook_seconds: float = 0.0
+    prefix_cache: dict[str, int] | None = None  # freeze's frozen-prefix cache counters
 
     @property
     def samples_per_second(self) -> float:
@@ -342,6 +343,15 @@ def _epoch(
     return stop
 
 
+def _activate_prefix_cache(model: Any, cfg: Any) -> Any:
+    """``freeze``'s frozen-prefix cache, active unless augmentation (new texts every
+    epoch) or adversarial steps (gradients through the embeddings) are on."""
+    cache = model.adaptation.prefix_cache
+    if cache is not None:
+        cache.active = not (cfg.augment.enabled or cfg.adversarial.enabled)
+    return cache
+
+
 def train(
     *,
     model: Any,
@@ -364,6 +374,7 @@ def train(
         raw_model, ctx, hooks, task, cfg, val_examples, log_path if main else None, out
     )
     bar = make_progress(p.total, f"adapt {task.id}", progress and main)
+    cache = _activate_prefix_cache(raw_model, cfg)
     try:
         p.model.train()
         for epoch in range(cfg.train.epochs):
@@ -379,6 +390,9 @@ def train(
     finally:
         bar.close()
         validate.close()
+        if cache is not None:
+            out.prefix_cache = dict(cache.stats)
+            cache.clear()
     p.model.eval()
     if validate.best_snap is not None:
         restore(raw_model, validate.best_snap)

@@ -69,6 +69,7 @@ class Adaptation:
     extra: Any = None  # extra trainable nn.Module (bottleneck adapters) or None
     resolved: dict[str, Any]  # the method config with defaults resolved (stored in the manifest)
     frozen_norms: bool = True  # BatchNorm statistics fixed while training
+    prefix_cache: Any = None  # a PrefixCache the engine activates while training (freeze)
 
     def adapter_state(self) -> dict[str, Any]:
         """The tensors this method trains (and saves), detached."""

@@ -9,12 +9,26 @@ from vadapt_registry.errors import InvalidConfig
 
 from vadapt.methods.native import NativeAdaptation
 from vadapt.methods.options import MethodConfig
+from vadapt.methods.prefix_cache import PrefixCache
 from vadapt.methods.registry import Method
+from vadapt.types import Modality
 
 
 class FreezeConfig(MethodConfig):
     name: Literal["freeze"] = Field("freeze", description="adaptation method")
     layers: int = Field(2, ge=1, description="number of top layers trained")
+    cache_prefix: bool = Field(
+        True,
+        description="the frozen layers run as a fixed feature extractor (no dropout), and on "
+        "text their outputs are computed once and replayed in later epochs (not with "
+        "augment or adversarial steps); false: they run with dropout every step",
+    )
+    cache_prefix_gb: float = Field(
+        2.0,
+        gt=0,
+        description="memory for cached frozen-layer outputs; a split that does "
+        "not fit runs uncached",
+    )
 
 
 def _get_path(module: Any, path: str) -> Any:
@@ -32,6 +46,17 @@ def _prefixes(model: Any, layers_path: str, n: int, total: int) -> tuple[str, ..
     tail = {name.rsplit(".", 1)[0] + "." for name in names[last_layer + 1 :]}
     prefixes += sorted(t for t in tail if not t.startswith(f"{layers_path}."))
     return tuple(prefixes)
+
+
+def _right_padded(loaded: Any) -> bool:
+    """Text whose real tokens keep their positions in any batch: with left padding they
+    move with the batch's width, and an absolute-position model's states with them."""
+    side = getattr(loaded.preprocessor, "padding_side", "right")
+    return loaded.modality == Modality.TEXT and side == "right"
+
+
+def _ancestor(name: str, prefixes: tuple[str, ...]) -> bool:
+    return name == "" or any(p.startswith(name + ".") for p in prefixes)
 
 
 class FreezeAdaptation(NativeAdaptation):
@@ -54,19 +79,31 @@ class FreezeAdaptation(NativeAdaptation):
             if name.startswith(self.prefixes):
                 p.requires_grad_(True)
         self.resolved["layers"] = cfg.layers
+        self.resolved["cache_prefix"] = cfg.cache_prefix
+        self.fixed_prefix = cfg.cache_prefix
+        first = len(layers) - cfg.layers
+        self.prefix_cache = (
+            PrefixCache(layers[first], list(layers[:first]), int(cfg.cache_prefix_gb * 2**30))
+            if cfg.cache_prefix and _right_padded(loaded)
+            else None
+        )
 
     def _keys(self) -> dict[str, Any]:
         state = self.module.state_dict()
         return {k: v for k, v in state.items() if k.startswith(self.prefixes)}
 
     def train_mode(self) -> None:
+        """BatchNorms outside the trained layers keep their statistics; with
+        ``cache_prefix`` every frozen module runs in eval mode (no dropout)."""
         import torch.nn as nn
 
         for name, m in self.module.named_modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and not (name + ".").startswith(
-                self.prefixes
-            ):
+            if (name + ".").startswith(self.prefixes):
+                continue
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
+            elif self.fixed_prefix and not _ancestor(name, self.prefixes):
+                m.eval()  # frozen subtree (an ancestor of trained layers stays in train mode)
 
 
 METHOD = Method(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vadapt.engine.data.tokens import TokenCache, Tokens
+from vadapt.engine.data.tokens import TokenCache, TokenRows, Tokens
 from vadapt.types import Example, HeadKind, Modality, TaskSpec
 
 
@@ -132,9 +132,8 @@ class Collator:
         ids, mask = tokens.batch(
             rows.index, self.tokens.pad_id, self.tokens.left, self.pad_multiple
         )
-        return self._labels(
-            {"input_ids": ids, "attention_mask": mask}, rows.dataset.targets[rows.index]
-        )
+        batch = {"input_ids": ids, "attention_mask": mask, "rows": TokenRows(tokens, rows.index)}
+        return self._labels(batch, rows.dataset.targets[rows.index])
 
     def _labels(self, batch: dict[str, Any], targets: np.ndarray) -> dict[str, Any]:
         head = self.task.head

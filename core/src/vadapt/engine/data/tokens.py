@@ -68,6 +68,15 @@ class Tokens:
         return torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(mask.astype(np.int64))
 
 
+@dataclass(frozen=True)
+class TokenRows:
+    """Which rows of which tokenised split a batch holds (the collator sets it on text
+    batches as ``batch["rows"]``; ``freeze``'s prefix cache keys its states by it)."""
+
+    tokens: Tokens
+    index: np.ndarray
+
+
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> Tokens:
     """One fast-tokenizer pass over ``texts``: truncated, special tokens, no padding."""
     enc = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
