@@ -69,6 +69,11 @@ class TrainConfig(_Section):
         description="inference batch (validation, test, predict); None = 2 x batch_size "
         "(no gradients are kept, and length-sorted batches pad little)",
     )
+    fast_dropout: bool = Field(
+        True,
+        description="CPU: dropout masks from 16-bit random words instead of torch's per-element "
+        "Bernoulli draws (26% of a LoRA step on 2 cores); p rounded to 1/65536",
+    )
     token_cache: bool = Field(
         True,
         description="text tasks: keep each split's token ids on disk ($VADAPT_CACHE_DIR or the "

@@ -255,6 +255,10 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
     loaded = load_backbone(spec, cfg)
     prefer_eager_attention(loaded.model, mixed, accelerator.device.type)
     model = build_model(task, spec, loaded, cfg.method, labels, cfg, h)
+    if cfg.train.fast_dropout and accelerator.device.type == "cpu":
+        from vadapt.engine.dropout import use_fast_dropout
+
+        use_fast_dropout(model)
     targets = references(task, splits.train, labels)
     ctx = make_context(
         task,
