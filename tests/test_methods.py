@@ -54,6 +54,10 @@ def test_image_method_trains_saves_and_reloads_identically(fx, method):
     if method == "bottleneck":
         cfg["method"]["target_modules"] = ["blocks.0", "blocks.1"]
     res = adapt(cfg, progress=False)
+    import torch
+
+    conv = next(m for m in res.model.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)  # NHWC on the CPU
     before, after, _ = _roundtrip(res, image_examples(6, 9))
     np.testing.assert_allclose(before, after, atol=1e-5)
 

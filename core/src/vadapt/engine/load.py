@@ -120,6 +120,7 @@ def finish_loaded(src: AdapterSource, model: Any, loaded: Any) -> LoadedModel:
     model.eval()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
+    model.prefer_channels_last(device)
     mixed = resolve_precision(src.config.train.precision, device)  # as it was trained
     prefer_eager_attention(loaded.model, mixed, device)
     ctx = make_context(

@@ -35,6 +35,16 @@ class AdaptModel(nn.Module):
         self.adapters = adaptation.extra  # registered so .to()/DDP/optimizer see them
         self.head = head
         self.temperature = temperature
+        self.memory_format = torch.contiguous_format
+
+    def prefer_channels_last(self, device_type: str) -> None:
+        """Image models on the CPU: weights and inputs in ``channels_last`` (NHWC), which
+        oneDNN's convolutions run natively. EfficientNet-Lite0, batch 16 at 224 px on 2
+        cores: a training step 2.0x faster, inference 1.4x (``bench/bench_channels_last.py``).
+        Not measured on GPUs, so left alone there. Saved weights are made contiguous."""
+        if self.image and device_type == "cpu":
+            self.memory_format = torch.channels_last
+            self.to(memory_format=torch.channels_last)
 
     def input_embeddings(self) -> nn.Module | None:
         """The token-embedding module (text backbones), for adversarial training."""
@@ -48,7 +58,9 @@ class AdaptModel(nn.Module):
 
     def features(self, inputs: dict[str, Any]) -> torch.Tensor:
         if self.image:
-            return self.backbone(inputs["pixel_values"])
+            return self.backbone(
+                inputs["pixel_values"].contiguous(memory_format=self.memory_format)
+            )
         if (
             inputs.get("inputs_embeds") is not None
         ):  # embedding-space attacks feed perturbed embeddings

@@ -271,6 +271,7 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
         autocast_dtype=autocast_dtype(mixed),
     )
     model.to(accelerator.device)
+    model.prefer_channels_last(accelerator.device.type)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     log_path = _log_path(cfg) if accelerator.is_main_process else None
