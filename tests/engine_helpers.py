@@ -358,6 +358,15 @@ def install(tiny_bert: Path) -> Any:
     return host
 
 
+REVIEWS = (
+    "great food",
+    "the box arrived crushed and the crackers tasted stale, never again",
+    "ok",
+    "fresh and tasty, my kids love these and I order a case every month",
+)
+"""Reviews of very different token lengths, for packing, padding and caching tests."""
+
+
 def base_config(task: str = "fx/text", **train: Any) -> dict[str, Any]:
     t = {"epochs": 2, "batch_size": 8, "threads": 1, "max_length": 24, "patience": 0, "lr": 5e-3}
     t.update(train)

@@ -12,18 +12,12 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_helpers import base_config, fx, tiny_bert_dir  # noqa: F401
+from engine_helpers import REVIEWS, base_config, fx, tiny_bert_dir  # noqa: F401
 from vadapt.engine import adapt
 from vadapt.engine.data.tokens import TokenCache, TokenRows, tokenize
 from vadapt.methods.prefix_cache import PrefixCache
 
-TEXTS = [
-    "great food",
-    "the box arrived crushed and the crackers tasted stale, never again",
-    "ok",
-    "fresh and tasty, my kids love these and I order a case every month",
-    "would buy again",
-]
+TEXTS = [*REVIEWS, "would buy again"]
 
 
 def _bert(tiny_bert_dir: Path):

@@ -12,17 +12,11 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engine_helpers import base_config, fx, tiny_bert_dir  # noqa: F401
+from engine_helpers import REVIEWS, base_config, fx, tiny_bert_dir  # noqa: F401
 from vadapt.engine import adapt
 from vadapt.engine.data.tokens import TokenCache, tokenize
 
-TEXTS = [
-    "great food",
-    "the box arrived crushed and the crackers tasted stale, never again",
-    "ok",
-    "fresh and tasty, my kids love these and I order a case every month",
-    "",
-]
+TEXTS = [*REVIEWS, ""]  # and an empty one
 
 
 @pytest.fixture

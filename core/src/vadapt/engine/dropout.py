@@ -23,6 +23,7 @@ bf16, 24.9 -> 27.6 in fp32 (``bench/bench_fast_dropout.py``).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -84,19 +85,14 @@ def _fast_attention(model: Any) -> None:
         pass
 
 
-_REGISTERED = False
-
-
+@functools.cache
 def _register() -> None:
-    global _REGISTERED
-    if _REGISTERED:
-        return
+    """``vadapt-eager`` in transformers' attention and mask registries (once a process)."""
     from transformers import AttentionInterface
     from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
 
     AttentionInterface.register("vadapt-eager", eager_attention)
     ALL_MASK_ATTENTION_FUNCTIONS.register("vadapt-eager", ALL_MASK_ATTENTION_FUNCTIONS["eager"])
-    _REGISTERED = True
 
 
 def eager_attention(
@@ -109,8 +105,9 @@ def eager_attention(
     dropout: float = 0.0,
     **kwargs: Any,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """transformers' eager attention (BERT's; grouped-query heads repeated as Llama's
-    does), with :func:`fast_dropout` on the probabilities."""
+    """transformers' ``eager_attention_forward`` (BERT's; grouped-query heads repeated as
+    Llama's ``repeat_kv`` does), restated because its dropout call sits between the
+    softmax and the second matmul: the one change is :func:`fast_dropout` there."""
     if scaling is None:
         scaling = query.size(-1) ** -0.5
     if key.shape[1] != query.shape[1]:  # grouped-query attention
