@@ -116,6 +116,15 @@ class TaskSpec:
     - ``floor``: a value ``headline[0]`` must beat besides the majority baseline.
     - ``positive_label``: for binary tasks, the class AUROC/AUPRC score (default: the
       second label).
+
+    Prompt learning and zero-shot methods (``vadapt.methods.zero_shot``, ``vadapt fewshot``)
+    read two more:
+
+    - ``label_descriptions``: a natural-language description per label ("This product is
+      great."); a label without one falls back to its name (:meth:`describe`), and a label
+      described as ``""`` gets no zero-shot probability (out-of-scope).
+    - ``prompt``: a template with one ``{text}`` slot that frames an input for a language
+      model; default derived from the label names: ``"Text: {text}\nAnswer (a / b):"``.
     """
 
     id: str
@@ -133,6 +142,7 @@ class TaskSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     floor: float | None = None
     positive_label: str | None = None
+    prompt: str = ""
 
     def __post_init__(self) -> None:
         owner = f"TaskSpec {self.id!r}"
@@ -173,6 +183,26 @@ class TaskSpec:
         unknown = set(self.label_descriptions) - set(self.labels)
         if unknown and self.labels:  # no declared labels: they come from the data
             raise ValueError(f"{owner}: label_descriptions name unknown labels {sorted(unknown)}")
+        prompt = check_prompt(self.prompt or self._default_prompt(), owner)
+        object.__setattr__(self, "prompt", prompt)
+
+    def _default_prompt(self) -> str:
+        choices = f" ({' / '.join(self.describe_name(lab) for lab in self.labels)})"
+        return "Text: {text}\nAnswer" + (choices if self.labels else "") + ":"
+
+    @staticmethod
+    def describe_name(label: str) -> str:
+        """A label name as words: ``non-default`` -> ``non default``."""
+        return label.replace("_", " ").replace("-", " ")
+
+    def describe(self, label: str) -> str:
+        """The label's description, else its name as words (``""`` stays ``""``)."""
+        text = self.label_descriptions.get(label)
+        return self.describe_name(label) if text is None else text
+
+    def undescribed(self, labels: Sequence[str]) -> list[str]:
+        """Labels that fall back to their name (no description given)."""
+        return [lab for lab in labels if lab not in self.label_descriptions]
 
     def __hash__(self) -> int:  # label_descriptions is a dict; the id identifies a task
         return hash((self.id, self.modality, self.head, self.labels))
@@ -184,6 +214,23 @@ class TaskSpec:
     @property
     def name(self) -> str:
         return self.id.split("/", 1)[1]
+
+
+def check_prompt(prompt: str, where: str) -> str:
+    """``prompt`` if it is a template with exactly one ``{text}`` slot (and no other), else
+    a ``ValueError`` naming ``where``."""
+    import string
+
+    try:
+        slots = [f for _, f, _, _ in string.Formatter().parse(prompt) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"{where}: prompt {prompt!r} is not a template ({exc})") from None
+    if slots != ["text"]:
+        raise ValueError(
+            f"{where}: prompt {prompt!r} must hold exactly one {{text}} slot and no other "
+            f"(found {slots or 'none'}); write literal braces as {{{{ and }}}}"
+        )
+    return prompt
 
 
 @dataclass(frozen=True)

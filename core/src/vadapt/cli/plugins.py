@@ -166,6 +166,7 @@ def describe_task(spec: TaskSpec, plugin: str) -> dict[str, Any]:
         "head": str(spec.head),
         "labels": list(spec.labels),
         "label_descriptions": dict(spec.label_descriptions),
+        "prompt": spec.prompt,
         "default_backbone": spec.default_backbone,
         "metric": spec.metric,
         "metric_mode": spec.metric_mode,

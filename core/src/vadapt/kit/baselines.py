@@ -275,7 +275,7 @@ def frozen_probe(
     )
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -290,11 +290,8 @@ def zero_shot(
         return _ranking_by(splits, lambda xs: np.asarray(encode(xs), dtype=float))
     if task.head != HeadKind.CLASSIFICATION:
         return None
-    described = [i for i, lab in enumerate(labels) if task.label_descriptions.get(lab) != ""]
-    texts = [
-        task.label_descriptions.get(labels[i]) or labels[i].replace("_", " ").replace("-", " ")
-        for i in described
-    ]
+    described = [i for i, lab in enumerate(labels) if task.describe(lab) != ""]
+    texts = [task.describe(labels[i]) for i in described]
     lab = np.asarray(encode(texts), dtype=float)
 
     def cos(examples: Sequence[dict[str, Any]]) -> np.ndarray:
@@ -303,17 +300,17 @@ def zero_shot(
         return np.asarray(encode([ex["text"] for ex in examples]), dtype=float) @ lab.T
 
     c_val, c_test = cos(splits.validation), cos(splits.test)
-    scale = _fit_scale(c_val, references(task, splits.validation, labels), described)
+    scale = fit_scale(c_val, references(task, splits.validation, labels), described)
 
     def full(c: np.ndarray) -> np.ndarray:
         out = np.zeros((c.shape[0], len(labels)))
-        out[:, described] = _softmax(scale * c) if len(c) else c
+        out[:, described] = softmax(scale * c) if len(c) else c
         return out
 
     return Predictions(test=full(c_test), validation=full(c_val), note=f"softmax_scale={scale:.3g}")
 
 
-def _fit_scale(c_val: np.ndarray, y_val: np.ndarray, described: Sequence[int]) -> float:
+def fit_scale(c_val: np.ndarray, y_val: np.ndarray, described: Sequence[int]) -> float:
     """The softmax scale with the least validation negative log-likelihood (20 without one)."""
     col = {lab_i: j for j, lab_i in enumerate(described)}
     usable = np.isin(y_val, described)
@@ -321,7 +318,7 @@ def _fit_scale(c_val: np.ndarray, y_val: np.ndarray, described: Sequence[int]) -
         return 20.0
     target = np.array([col[int(y)] for y in y_val[usable]])
     nll = [
-        -np.mean(np.log(_softmax(s * c_val[usable])[np.arange(len(target)), target] + 1e-12))
+        -np.mean(np.log(softmax(s * c_val[usable])[np.arange(len(target)), target] + 1e-12))
         for s in SCALE_GRID
     ]
     return SCALE_GRID[int(np.argmin(nll))]

@@ -116,6 +116,15 @@ REVIEW_LABEL_DESCRIPTIONS = {
     "great": "This product is great.",
     "other": "This product is not good.",
 }
+REVIEW_PROMPT = (
+    # the bundled reviews are Amazon fine-food reviews; "great" means a five-star review
+    "A customer review of a food product: {text}\n"
+    "Is this review great (five stars) or other? Answer:"
+)
+INTENT_PROMPT = "A customer message: {text}\nWhich intent does the customer have? Answer:"
+# intent labels come from the user's files (BANKING77, CLINC150...): descriptions fall back
+# to the label names, except out-of-scope, which gets no zero-shot probability
+INTENT_LABEL_DESCRIPTIONS = {OOS: ""}
 STANDARD_BASELINES = ("majority", "tfidf-logreg", "zero-shot")
 
 LORA = {"name": "lora", "r": 8, "alpha": 16.0, "dropout": 0.05}
@@ -155,6 +164,7 @@ def task_specs() -> list[TaskSpec]:
             head="classification",
             labels=REVIEW_LABELS,
             label_descriptions=REVIEW_LABEL_DESCRIPTIONS,
+            prompt=REVIEW_PROMPT,
             description="Triage customer reviews: glowing ('great', 5 stars) or needing attention "
             "('other'). Bundled data: 5,000 Amazon fine-food reviews (R modeldata).",
             metric="macro_f1",
@@ -176,7 +186,8 @@ def task_specs() -> list[TaskSpec]:
             defaults=INTENT_RECIPE,
             # labels come from the data; an empty description gives out-of-scope no
             # zero-shot probability (it is flagged by the threshold instead)
-            label_descriptions={OOS: ""},
+            label_descriptions=INTENT_LABEL_DESCRIPTIONS,
+            prompt=INTENT_PROMPT,
             data_model=IntentData,
         ),
         TaskSpec(

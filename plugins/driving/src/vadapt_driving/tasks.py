@@ -27,6 +27,65 @@ SIGNS_RECIPE = {
     "data": {"image_size": 32, "train_per_class": 30, "eval_per_class": 8},
 }
 
+# Zero-shot text (TaskSpec.label_descriptions) for the known label names: GTSRB's 43
+# classes (vadapt_driving.signs.GTSRB_CLASSES, repeated here: that module imports PIL and
+# this one must stay cheap) and the light states (vadapt_driving.lights). Labels of a
+# user's folder/CSV with other names fall back to their names.
+# images: prompts do not apply (no image-text backbone bundled)
+SIGN_LABEL_DESCRIPTIONS = {
+    "speed-limit-20": "A speed limit 20 km/h sign.",
+    "speed-limit-30": "A speed limit 30 km/h sign.",
+    "speed-limit-50": "A speed limit 50 km/h sign.",
+    "speed-limit-60": "A speed limit 60 km/h sign.",
+    "speed-limit-70": "A speed limit 70 km/h sign.",
+    "speed-limit-80": "A speed limit 80 km/h sign.",
+    "end-of-speed-limit-80": "An end of speed limit 80 km/h sign.",
+    "speed-limit-100": "A speed limit 100 km/h sign.",
+    "speed-limit-120": "A speed limit 120 km/h sign.",
+    "no-passing": "A no overtaking sign.",
+    "no-passing-over-3-5t": "A no overtaking sign for trucks over 3.5 tonnes.",
+    "right-of-way-at-next-intersection": "A right of way at the next intersection sign.",
+    "priority-road": "A priority road sign.",
+    "yield": "A yield (give way) sign.",
+    "stop": "A stop sign.",
+    "no-vehicles": "A no vehicles sign.",
+    "no-vehicles-over-3-5t": "A no trucks over 3.5 tonnes sign.",
+    "no-entry": "A no entry sign.",
+    "general-caution": "A general caution warning sign.",
+    "dangerous-curve-left": "A dangerous curve to the left warning sign.",
+    "dangerous-curve-right": "A dangerous curve to the right warning sign.",
+    "double-curve": "A double curve warning sign.",
+    "bumpy-road": "A bumpy road warning sign.",
+    "slippery-road": "A slippery road warning sign.",
+    "road-narrows-on-the-right": "A road narrows on the right warning sign.",
+    "road-work": "A road works warning sign.",
+    "traffic-signals": "A traffic signals ahead warning sign.",
+    "pedestrians": "A pedestrian crossing warning sign.",
+    "children-crossing": "A children crossing warning sign.",
+    "bicycles-crossing": "A cyclists crossing warning sign.",
+    "beware-of-ice-snow": "A beware of ice and snow warning sign.",
+    "wild-animals-crossing": "A wild animals crossing warning sign.",
+    "end-of-all-speed-and-passing-limits": "An end of all speed and overtaking limits sign.",
+    "turn-right-ahead": "A turn right ahead sign.",
+    "turn-left-ahead": "A turn left ahead sign.",
+    "ahead-only": "An ahead only sign.",
+    "go-straight-or-right": "A go straight or turn right sign.",
+    "go-straight-or-left": "A go straight or turn left sign.",
+    "keep-right": "A keep right sign.",
+    "keep-left": "A keep left sign.",
+    "roundabout-mandatory": "A mandatory roundabout sign.",
+    "end-of-no-passing": "An end of no overtaking sign.",
+    "end-of-no-passing-over-3-5t": "An end of no overtaking for trucks over 3.5 tonnes sign.",
+}
+LIGHT_LABEL_DESCRIPTIONS = {
+    "red": "A traffic light showing red.",
+    "yellow": "A traffic light showing yellow.",
+    "green": "A traffic light showing green.",
+    "off": "A traffic light with no lamp lit.",
+    "red-left": "A traffic light showing a red left arrow.",
+    "green-left": "A traffic light showing a green left arrow.",
+}
+
 
 class _DataBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -153,6 +212,7 @@ def task_specs() -> list[TaskSpec]:
             headline=HEADLINE,
             baselines=BASELINES,
             defaults=SIGNS_RECIPE,
+            label_descriptions=SIGN_LABEL_DESCRIPTIONS,
         ),
         TaskSpec(
             id=LIGHTS,
@@ -166,5 +226,6 @@ def task_specs() -> list[TaskSpec]:
             headline=HEADLINE,
             baselines=BASELINES,
             defaults=LIGHTS_RECIPE,
+            label_descriptions=LIGHT_LABEL_DESCRIPTIONS,
         ),
     ]

