@@ -85,21 +85,76 @@ def adapt(
     res = resolve(build_config(config), h)  # every config error before any data or model loads
     splits, labels = _prepare_data(res, h)
     reg = _open_registry(res, registry)
+    fitted = fit_and_score(res, h, splits, labels, progress=progress, t_start=t_start)
+    keep = res.config.output.allow_below_baseline or reg is None  # unsaved: the gate reports
+    manifest = save_fitted(fitted, h, reg, allow_below_baseline=keep)
+    return _result(fitted.run, manifest, fitted.metrics, fitted.baselines, fitted.gate, t_start)
+
+
+@dataclass
+class Fitted:
+    """A fitted and scored adapter, not yet saved (``save_fitted`` saves it)."""
+
+    res: Resolved
+    run: Run
+    splits: Splits
+    labels: tuple[str, ...]
+    metrics: dict[str, dict[str, float]]
+    baselines: dict[str, dict[str, float]]
+    notes: dict[str, str]
+    t_start: float
+    gate: dict[str, Any] | None = None
+
+
+def fit_and_score(
+    res: Resolved,
+    h: Any,
+    splits: Splits,
+    labels: tuple[str, ...],
+    *,
+    progress: bool = True,
+    baselines: tuple[dict[str, dict[str, float]], dict[str, str]] | None = None,
+    t_start: float | None = None,
+) -> Fitted:
+    """Fit on ``splits`` and score on its test split; ``baselines`` (metrics, notes) already
+    computed on the same splits are reused instead of recomputed (``vadapt.fewshot``)."""
+    t_start = time.perf_counter() if t_start is None else t_start
     run = _fit(res, h, splits, labels, progress)
-    metrics, baselines, notes = _score(run, res, h, splits, labels)
-    out = res.config.output
-    keep = out.allow_below_baseline or reg is None  # nothing saved: the gate only reports
-    gate = baseline_gate(res.task, metrics["test"], baselines, keep)
+    metrics, scored, notes = _score(run, res, h, splits, labels, baselines)
+    return Fitted(res, run, splits, labels, metrics, scored, notes, t_start)
+
+
+def save_fitted(
+    f: Fitted,
+    h: Any,
+    reg: Any,
+    *,
+    allow_below_baseline: bool = False,
+    training: dict[str, Any] | None = None,
+) -> Any:
+    """Gate, then save into ``reg`` (None: nothing saved, the gate only reports); returns
+    the manifest. ``training``: extra entries of the manifest's ``training`` record."""
+    f.gate = baseline_gate(f.res.task, f.metrics["test"], f.baselines, allow_below_baseline)
     manifest = None
-    if reg is not None and run.accelerator.is_main_process:
+    if reg is not None and f.run.accelerator.is_main_process:
         from vadapt.engine.save import commit
 
         draft = manifest_draft(
-            res, h, run, splits, labels, metrics, baselines, notes, gate, t_start
+            f.res,
+            h,
+            f.run,
+            f.splits,
+            f.labels,
+            f.metrics,
+            f.baselines,
+            f.notes,
+            f.gate,
+            f.t_start,
         )
-        manifest = commit(run.model, draft, reg, version=res.config.output.version)
-    run.accelerator.wait_for_everyone()
-    return _result(run, manifest, metrics, baselines, gate, t_start)
+        draft["training"].update(_jsonable(training or {}))
+        manifest = commit(f.run.model, draft, reg, version=f.res.config.output.version)
+    f.run.accelerator.wait_for_everyone()
+    return manifest
 
 
 def _prepare_data(res: Resolved, h: Any) -> tuple[Splits, tuple[str, ...]]:
@@ -222,7 +277,10 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     log_path = _log_path(cfg) if accelerator.is_main_process else None
-    outcome = train(
+    from vadapt.methods import get_method
+
+    fit = get_method(cfg.method.name).fit or train
+    outcome = fit(
         model=model,
         accelerator=accelerator,
         ctx=ctx,
@@ -245,20 +303,27 @@ _NOT_METRICS = ("step", "epoch", "split", "lr", "seconds")
 
 
 def _score(
-    run: Run, res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...]
+    run: Run,
+    res: Resolved,
+    h: Any,
+    splits: Splits,
+    labels: tuple[str, ...],
+    baselines: tuple[dict[str, dict[str, float]], dict[str, str]] | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], dict[str, str]]:
     """Validation (best), test with the kept run context, and every baseline."""
     from vadapt.engine.evaluate import evaluate_split
     from vadapt.engine.scoring import compute_baselines
 
-    best = run.outcome.best or run.outcome.history[-1]
+    history = run.outcome.history
+    best = run.outcome.best or (history[-1] if history else {})  # zero-shot, no validation
     val = {k: v for k, v in best.items() if k not in _NOT_METRICS}
     test = evaluate_split(run.model, run.ctx, h, splits.test, "test", run.outcome.context)
-    from vadapt.engine.encoder import make_encoder
+    if baselines is None:
+        from vadapt.engine.encoder import make_encoder
 
-    encode = make_encoder(res.backbone, res.config)
-    baselines, notes = compute_baselines(h, res.task, splits, labels, encode)
-    return {"validation": val, "test": test}, baselines, notes
+        encode = make_encoder(res.backbone, res.config)
+        baselines = compute_baselines(h, res.task, splits, labels, encode)
+    return {"validation": val, "test": test}, *baselines
 
 
 def baseline_gate(

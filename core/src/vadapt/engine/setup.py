@@ -90,7 +90,7 @@ def build_model(
 ) -> AdaptModel:
     """``adaptation``: an already prepared method (``vadapt.serving`` passes one that shares
     its base with other adapters); else the method is applied to ``loaded`` here."""
-    from vadapt.methods import apply_method
+    from vadapt.methods import apply_method, get_method
     from vadapt.methods.peft_methods import PeftAdaptation
 
     if adaptation is None:
@@ -104,7 +104,11 @@ def build_model(
         hidden_size=loaded.hidden_size,
         architecture=loaded.architecture,
     )
-    head = hooks.build_head(task, info, labels, cfg)
+    method = get_method(method_cfg.name)
+    if method.head is not None:
+        head = method.head(task, info, labels, cfg)
+    else:
+        head = hooks.build_head(task, info, labels, cfg)
     for p in head.parameters():
         p.requires_grad_(True)
     return AdaptModel(task, adaptation, head, temperature=cfg.train.temperature)

@@ -36,7 +36,17 @@ SERVING_MODES = ("peft", "weights", "hooks")
 
 BUILTIN_MODULES = tuple(
     f"vadapt.methods.{m}"
-    for m in ("full", "freeze", "lora", "ia3", "prompt_tuning", "bitfit", "bottleneck")
+    for m in (
+        "full",
+        "freeze",
+        "lora",
+        "ia3",
+        "prompt_tuning",
+        "bitfit",
+        "bottleneck",
+        "zero_shot",
+        "setfit",
+    )
 )
 
 Reload = Callable[[Any, dict[str, Any], dict[str, bytes], str], tuple[Any, Any]]
@@ -62,6 +72,14 @@ class Method:
     - ``serving``: one of :data:`SERVING_MODES` or ``None``.
     - ``find_unused_parameters``: DDP must be told that trained parameters may get no
       gradient (backbone parameters the pooled forward never uses, e.g. BERT's pooler).
+    - ``head(task, backbone_info, labels, cfg)``: the method's own head module, used
+      instead of the ``build_head`` hook (zero-shot and SetFit store a cosine head); ``None``:
+      the hook builds it.
+    - ``needs_labels``: False for a method that reads no label (``zero-shot``): ``vadapt
+      fewshot`` runs it at k = 0, and only there.
+    - ``fit(**kwargs)``: the method's own fitting in place of the engine's training loop
+      (same keyword arguments as ``vadapt.engine.train.train``, returns its
+      ``TrainOutcome``); ``None``: the engine's loop trains it.
     """
 
     name: str
@@ -74,6 +92,9 @@ class Method:
     serving: str | None = "weights"
     reload: Reload = field(default=keep_config)
     find_unused_parameters: bool = False
+    head: Callable[..., Any] | None = None
+    fit: Callable[..., Any] | None = None
+    needs_labels: bool = True
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", self.name or ""):
@@ -109,9 +130,10 @@ def _ensure_builtins() -> None:
     if _LOADED:
         return
     for module in BUILTIN_MODULES:
-        method = importlib.import_module(module).METHOD
-        _METHODS[method.name] = method
-        _OWNERS[method.name] = BUILTIN_OWNER
+        mod = importlib.import_module(module)
+        for method in getattr(mod, "METHODS", None) or (mod.METHOD,):
+            _METHODS[method.name] = method
+            _OWNERS[method.name] = BUILTIN_OWNER
     _LOADED.append(True)
 
 
