@@ -36,7 +36,11 @@ def test_efficientnet_padding_conversion_keeps_outputs_identical():
 
 
 @pytest.mark.parametrize(
-    "method", ["full", "freeze", "ia3", "prompt-tuning", "bitfit", "bottleneck"]
+    "method",
+    [
+        *("full", "freeze", "ia3", "prompt-tuning", "bitfit", "bottleneck"),
+        *("zero-shot", "setfit", "setfit-full"),
+    ],
 )
 def test_minilm_every_method_round_trips(fx, method):
     cfg = base_config(epochs=1, max_steps=1, max_train_examples=8, batch_size=8, max_length=16)
