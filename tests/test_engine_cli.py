@@ -123,6 +123,9 @@ def test_backbones_and_methods_listings(fx, capsys):
         "prompt-tuning",
         "bitfit",
         "bottleneck",
+        "zero-shot",
+        "setfit",
+        "setfit-full",
     }
     _code, out, _ = run(capsys, "methods")
     methods, options = out.split("\n\n")

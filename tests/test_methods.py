@@ -130,7 +130,8 @@ def test_methods_listing_names_every_method_with_options():
     from vadapt.methods import describe_methods
 
     rows = {r["name"]: r for r in describe_methods()}
-    assert set(rows) == set(TEXT_METHODS)
+    assert set(rows) == set(TEXT_METHODS) | {"zero-shot", "setfit", "setfit-full"}
+    assert rows["zero-shot"]["needs_labels"] is False
     assert set(rows["lora"]["options"]) == {"r", "alpha", "dropout", "target_modules"}
     assert rows["prompt-tuning"]["modalities"] == ["text"]
     assert rows["freeze"]["options"]["layers"]["default"] == 2

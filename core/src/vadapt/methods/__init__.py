@@ -110,6 +110,7 @@ def describe_methods(hooks: Any = None) -> list[dict[str, Any]]:
             "plugin": method_owner(m.name),
             "modalities": [x.value for x in m.modalities],
             "default_lr": m.default_lr,
+            "needs_labels": m.needs_labels,
             "options": m.options(),
         }
         for m in methods().values()
