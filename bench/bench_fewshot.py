@@ -17,7 +17,7 @@ import argparse
 import time
 
 
-def vadapt_side(n: int, threads: int) -> tuple[float, object, list[str], list[str]]:
+def vadapt_side(n: int, threads: int) -> tuple[float, list[str], list[str], list[str], tuple]:
     from vadapt.engine import adapt
     from vadapt.engine.evaluate import infer
 
@@ -32,7 +32,7 @@ def vadapt_side(n: int, threads: int) -> tuple[float, object, list[str], list[st
     from vadapt.hooks import hooks
 
     task = hooks().task(cfg["task"])
-    texts = [ex["text"] for ex in hooks().load_data(task, task.data_model())[2][:n]]
+    texts = [ex["text"] for ex in hooks().load_data(task, task.data_model()).test[:n]]
     examples = [{"text": t, "label": "other"} for t in texts]
     infer(res.model, res.context, examples[:64])  # warm-up
     t0 = time.perf_counter()
@@ -40,7 +40,7 @@ def vadapt_side(n: int, threads: int) -> tuple[float, object, list[str], list[st
     seconds = time.perf_counter() - t0
     labels = [res.context.labels[i] for i in probs.argmax(1)]
     descriptions = [task.describe(lab) for lab in res.context.labels]
-    return n / seconds, labels, texts, descriptions
+    return len(texts) / seconds, labels, texts, descriptions, tuple(res.context.labels)
 
 
 def peer_side(
@@ -77,8 +77,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    ours, ours_labels, texts, descriptions = vadapt_side(args.n, args.threads)
-    labels = tuple(dict.fromkeys(["great", "other"]))
+    ours, ours_labels, texts, descriptions, labels = vadapt_side(args.n, args.threads)
     theirs, their_labels = peer_side(texts, descriptions, labels)
     agree = sum(a == b for a, b in zip(ours_labels, their_labels, strict=True)) / len(texts)
     print(f"zero-shot over {len(texts)} reviews, {args.threads} threads")
