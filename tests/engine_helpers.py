@@ -394,3 +394,64 @@ def fx(tiny_bert_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     host = install(tiny_bert_dir)
     yield types.SimpleNamespace(host=host, root=root, tiny_bert=tiny_bert_dir, calls=CALLS)
     plugins.reset_host(previous)
+
+
+def write_tiny_llama(path: Path, seed: int = 0, tied: bool = True) -> Path:
+    """A 2-layer Llama causal LM (tied embeddings unless ``tied=False``) with MiniLM's
+    vocabulary, saved as an HF directory; its tokenizer starts a text with [CLS] (as a
+    BOS) and appends nothing."""
+    import torch
+    from tokenizers import processors
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from vadapt.backbones.text import minilm_path
+
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        tie_word_embeddings=tied,
+        pad_token_id=0,
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    LlamaForCausalLM(cfg).save_pretrained(str(path))
+    tok = PreTrainedTokenizerFast(
+        tokenizer_file=str(minilm_path() / "tokenizer.json"),
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        bos_token="[CLS]",
+    )
+    tok.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A", special_tokens=[("[CLS]", 101)]
+    )
+    tok.save_pretrained(str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_llama(tmp_path_factory.mktemp("tiny-llama") / "tiny-llama")
+
+
+def llama_plugin(tiny_llama: Path) -> types.ModuleType:
+    """Registers backbone ``tiny-llama`` (next to the fixture plugin's)."""
+    mod = types.ModuleType("fx_llama_plugin")
+
+    @hookimpl
+    def register_backbones():  # type: ignore[no-untyped-def]
+        from vadapt.backbones.text import hf_files, load_hf_text
+
+        yield BackboneSpec(
+            name="tiny-llama",
+            modality="text",
+            description="tiny test causal LM",
+            loader=lambda: load_hf_text(tiny_llama),
+            files=lambda: hf_files(tiny_llama),
+        )
+
+    mod.register_backbones = register_backbones  # type: ignore[attr-defined]
+    return mod

@@ -67,6 +67,7 @@ def load_hf_text(path: str | Path) -> LoadedBackbone:
         modality=Modality.TEXT,
         architecture=str(cfg.model_type),
         layers_path=find_layers(model, getattr(cfg, "num_hidden_layers", None)),
+        extra={"path": p},
     )
 
 

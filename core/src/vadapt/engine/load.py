@@ -131,6 +131,7 @@ def finish_loaded(src: AdapterSource, model: Any, loaded: Any) -> LoadedModel:
         device,
         target_norm=src.target_norm,
         autocast_dtype=autocast_dtype(mixed),
+        adaptation=model.adaptation,
     )
     return LoadedModel(m, src.task, src.labels, model, ctx, src.config)
 

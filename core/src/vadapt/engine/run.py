@@ -271,6 +271,7 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
         target_norm=_target_norm(task, targets),
         weights=class_weights(task, targets, len(labels), cfg.train.class_weights),
         autocast_dtype=autocast_dtype(mixed),
+        adaptation=model.adaptation,
     )
     model.to(accelerator.device)
     model.prefer_channels_last(accelerator.device.type)

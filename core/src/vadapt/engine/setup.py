@@ -104,6 +104,8 @@ def build_model(
         hidden_size=loaded.hidden_size,
         architecture=loaded.architecture,
     )
+    if adaptation.bind is not None:
+        adaptation.bind(task, labels, cfg)
     method = get_method(method_cfg.name)
     if method.head is not None:
         head = method.head(task, info, labels, cfg)
@@ -134,11 +136,15 @@ def make_context(
     target_norm: tuple[float, float] = (0.0, 1.0),
     weights: Any = None,
     autocast_dtype: Any = None,
+    adaptation: Any = None,
 ) -> EvalContext:
+    """``adaptation``: the model's, when its method formats the texts (a prompt)."""
     from vadapt.cachedir import cache_dir
 
     tokens_dir = cache_dir("tokens") if cfg.train.token_cache else None
-    collator = Collator(task, loaded.preprocessor, cfg.train.max_length, target_norm, tokens_dir)
+    fmt = getattr(adaptation, "format_text", None)
+    max_length = (adaptation.max_tokens or cfg.train.max_length) if fmt else cfg.train.max_length
+    collator = Collator(task, loaded.preprocessor, max_length, target_norm, tokens_dir, fmt)
     return EvalContext(
         task=task,
         labels=tuple(labels),

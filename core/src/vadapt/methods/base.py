@@ -70,6 +70,15 @@ class Adaptation:
     resolved: dict[str, Any]  # the method config with defaults resolved (stored in the manifest)
     frozen_norms: bool = True  # BatchNorm statistics fixed while training
     prefix_cache: Any = None  # a PrefixCache the engine activates while training (freeze)
+    # A method that owns its forward (decoder label scoring) overrides these three:
+    # ``features(inputs)`` replaces the engine's pooled forward (``AdaptModel.features``);
+    # ``format_text(text)`` turns each input text into what is tokenised (a prompt), and
+    # ``max_tokens`` is then the tokenised length limit instead of ``train.max_length``;
+    # ``bind(task, labels, cfg)`` is called once the task and the label order are known.
+    features: Any = None
+    format_text: Any = None
+    max_tokens: int | None = None
+    bind: Any = None
 
     def adapter_state(self) -> dict[str, Any]:
         """The tensors this method trains (and saves), detached."""

@@ -46,6 +46,7 @@ BUILTIN_MODULES = tuple(
         "bottleneck",
         "zero_shot",
         "setfit",
+        "verbalizer",
     )
 )
 

@@ -8,7 +8,7 @@ that pass ``(example, target)`` pairs take the per-batch path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,8 +77,10 @@ class Collator:
         max_length: int,
         target_norm: tuple[float, float] = (0.0, 1.0),
         cache_dir: Path | None = None,
+        text_format: Callable[[str], str] | None = None,
     ) -> None:
         self.task = task
+        self.text_format = text_format  # the method's prompt around each text, or None
         self.pre = preprocessor
         self.max_length = max_length
         self.norm = target_norm
@@ -91,7 +93,11 @@ class Collator:
         texts = text_of(self.task, examples)
         if texts is None or not texts:
             return None
-        return self.tokens.get(texts, store)
+        return self.tokens.get(self._formatted(texts), store)
+
+    def _formatted(self, texts: list[str]) -> list[str]:
+        fmt = self.text_format
+        return texts if fmt is None else [fmt(t) for t in texts]
 
     def _text(self, texts: list[str]) -> dict[str, torch.Tensor]:
         enc = self.pre(
@@ -125,7 +131,7 @@ class Collator:
                 "pixel_values": torch.stack([self.pre(ex["image"]) for ex in examples])
             }
         else:
-            batch = self._text([ex["text"] for ex in examples])
+            batch = self._text(self._formatted([ex["text"] for ex in examples]))
         return self._labels(batch, targets)
 
     def _from_tokens(self, tokens: Tokens, rows: Rows) -> dict[str, Any]:
