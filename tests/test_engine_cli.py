@@ -126,6 +126,8 @@ def test_backbones_and_methods_listings(fx, capsys):
         "zero-shot",
         "setfit",
         "setfit-full",
+        "lm-zero-shot",
+        "in-context",
     }
     _code, out, _ = run(capsys, "methods")
     methods, options = out.split("\n\n")

@@ -235,3 +235,10 @@ def test_fewshot_cli_prints_the_table_and_refuses_bad_shots(fx, tmp_path):
     assert bad.exit_code != 0 and "--shots" in str(bad.exception or bad.output)
     big = runner.invoke(app, [*args, "--shots", "500", *sets])
     assert big.exit_code != 0 and "training examples" in str(big.exception or big.output)
+
+
+def test_label_words_are_task_data_with_the_name_as_fallback():
+    spec = _spec(labels=("non-default", "default"), label_words={"default": "no"})
+    assert spec.word("default") == "no" and spec.word("non-default") == "non default"
+    with pytest.raises(ValueError, match=r"label_words name unknown labels \['x'\]"):
+        _spec(labels=("a", "b"), label_words={"x": "y"})

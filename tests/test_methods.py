@@ -130,7 +130,13 @@ def test_methods_listing_names_every_method_with_options():
     from vadapt.methods import describe_methods
 
     rows = {r["name"]: r for r in describe_methods()}
-    assert set(rows) == set(TEXT_METHODS) | {"zero-shot", "setfit", "setfit-full"}
+    assert set(rows) == set(TEXT_METHODS) | {
+        "zero-shot",
+        "setfit",
+        "setfit-full",
+        "lm-zero-shot",
+        "in-context",
+    }
     assert rows["zero-shot"]["needs_labels"] is False
     assert set(rows["lora"]["options"]) == {"r", "alpha", "dropout", "target_modules"}
     assert rows["prompt-tuning"]["modalities"] == ["text"]

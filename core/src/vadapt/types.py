@@ -125,6 +125,9 @@ class TaskSpec:
       described as ``""`` gets no zero-shot probability (out-of-scope).
     - ``prompt``: a template with one ``{text}`` slot that frames an input for a language
       model; default derived from the label names: ``"Text: {text}\nAnswer (a / b):"``.
+    - ``label_words``: the word a language model answers the prompt with for each label
+      (the verbalizer of ``lm-zero-shot`` and ``in-context``); default the label's name as
+      words (:meth:`word`).
     """
 
     id: str
@@ -143,6 +146,7 @@ class TaskSpec:
     floor: float | None = None
     positive_label: str | None = None
     prompt: str = ""
+    label_words: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         owner = f"TaskSpec {self.id!r}"
@@ -176,13 +180,16 @@ class TaskSpec:
             if isinstance(value, str):
                 raise ValueError(f"{owner}: {name} must be a sequence of names, not {value!r}")
             object.__setattr__(self, name, tuple(value))
-        if self.positive_label is not None and self.labels and (
-            self.positive_label not in self.labels
+        if (
+            self.positive_label is not None
+            and self.labels
+            and (self.positive_label not in self.labels)
         ):
             raise ValueError(f"{owner}: positive_label {self.positive_label!r} is not a label")
-        unknown = set(self.label_descriptions) - set(self.labels)
-        if unknown and self.labels:  # no declared labels: they come from the data
-            raise ValueError(f"{owner}: label_descriptions name unknown labels {sorted(unknown)}")
+        for name in ("label_descriptions", "label_words"):
+            unknown = set(getattr(self, name)) - set(self.labels)
+            if unknown and self.labels:  # no declared labels: they come from the data
+                raise ValueError(f"{owner}: {name} name unknown labels {sorted(unknown)}")
         prompt = check_prompt(self.prompt or self._default_prompt(), owner)
         object.__setattr__(self, "prompt", prompt)
 
@@ -199,6 +206,10 @@ class TaskSpec:
         """The label's description, else its name as words (``""`` stays ``""``)."""
         text = self.label_descriptions.get(label)
         return self.describe_name(label) if text is None else text
+
+    def word(self, label: str) -> str:
+        """The word a language model answers with for ``label`` (else its name as words)."""
+        return self.label_words.get(label) or self.describe_name(label)
 
     def undescribed(self, labels: Sequence[str]) -> list[str]:
         """Labels that fall back to their name (no description given)."""

@@ -167,6 +167,7 @@ def describe_task(spec: TaskSpec, plugin: str) -> dict[str, Any]:
         "labels": list(spec.labels),
         "label_descriptions": dict(spec.label_descriptions),
         "prompt": spec.prompt,
+        "label_words": {lab: spec.word(lab) for lab in spec.labels},
         "default_backbone": spec.default_backbone,
         "metric": spec.metric,
         "metric_mode": spec.metric_mode,

@@ -2,9 +2,10 @@
 it finds each label's word after the task's prompt. Nothing of the model trains.
 
 Verbalizer scoring (Schick & Schuetze 2021; Brown et al. 2020): each input becomes the
-task's prompt (``TaskSpec.prompt``, e.g. ``Text: {text}\\nAnswer (great / other):``) and
-a label's score is the log-likelihood of its word (the label's name unless
-``verbalizer`` names another; every token of a multi-token word counts) right after it.
+task's prompt (``TaskSpec.prompt``, e.g. ``Review: {text}\\nSentiment:``) and a label's
+score is the log-likelihood of its word (``TaskSpec.label_words``, e.g. ``positive``;
+``verbalizer`` overrides; else the label's name; every token of a multi-token word
+counts) right after it.
 The prompt runs once per batch; each label's continuation reads the prompt's key/value
 cache, so L labels cost one prompt forward plus, for multi-token words, one short
 forward each (``label_scores``).
@@ -52,7 +53,8 @@ class LMZeroShotConfig(MethodConfig):
     name: Literal["lm-zero-shot"] = Field("lm-zero-shot", description="adaptation method")
     verbalizer: dict[str, str] = Field(
         default_factory=dict,
-        description="label -> the word scored after the prompt (default: the label's name)",
+        description="label -> the word scored after the prompt (default: the task's "
+        "label_words, else the label's name)",
     )
     calibrate: bool = Field(
         True, description="contextual calibration on content-free inputs (Zhao et al. 2021)"
@@ -100,7 +102,7 @@ class LMScorer(Adaptation):
                 fix="key method.verbalizer by the task's labels (`vadapt tasks`)",
             )
         self.prompt, self.budget = task.prompt, cfg.train.max_length
-        self.words = {lab: self.cfg.verbalizer.get(lab, lab) for lab in labels}
+        self.words = {lab: self.cfg.verbalizer.get(lab) or task.word(lab) for lab in labels}
         self.label_ids = [self._word_ids(self.words[lab]) for lab in labels]
         self.resolved.update(
             verbalizer=self.words,
