@@ -57,8 +57,9 @@ class AdaptModel(nn.Module):
         return self
 
     def features(self, inputs: dict[str, Any]) -> torch.Tensor:
-        if self.adaptation.features is not None:  # a method scoring with its own forward
-            return self.adaptation.features(inputs)
+        own = getattr(self.adaptation, "features", None)
+        if own is not None:  # a method scoring with its own forward (decoder label words)
+            return own(inputs)
         if self.image:
             return self.backbone(
                 inputs["pixel_values"].contiguous(memory_format=self.memory_format)

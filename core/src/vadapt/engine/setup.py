@@ -104,8 +104,9 @@ def build_model(
         hidden_size=loaded.hidden_size,
         architecture=loaded.architecture,
     )
-    if adaptation.bind is not None:
-        adaptation.bind(task, labels, cfg)
+    bind = getattr(adaptation, "bind", None)
+    if bind is not None:
+        bind(task, labels, cfg)
     method = get_method(method_cfg.name)
     if method.head is not None:
         head = method.head(task, info, labels, cfg)
@@ -143,7 +144,9 @@ def make_context(
 
     tokens_dir = cache_dir("tokens") if cfg.train.token_cache else None
     fmt = getattr(adaptation, "format_text", None)
-    max_length = (adaptation.max_tokens or cfg.train.max_length) if fmt else cfg.train.max_length
+    max_length = cfg.train.max_length
+    if fmt is not None:  # the method cuts the text itself; the prompt around it stays whole
+        max_length = getattr(adaptation, "max_tokens", None) or max_length
     collator = Collator(task, loaded.preprocessor, max_length, target_norm, tokens_dir, fmt)
     return EvalContext(
         task=task,

@@ -70,7 +70,7 @@ class Adaptation:
     resolved: dict[str, Any]  # the method config with defaults resolved (stored in the manifest)
     frozen_norms: bool = True  # BatchNorm statistics fixed while training
     prefix_cache: Any = None  # a PrefixCache the engine activates while training (freeze)
-    # A method that owns its forward (decoder label scoring) overrides these three:
+    # A method that owns its forward (decoder label scoring) sets these:
     # ``features(inputs)`` replaces the engine's pooled forward (``AdaptModel.features``);
     # ``format_text(text)`` turns each input text into what is tokenised (a prompt), and
     # ``max_tokens`` is then the tokenised length limit instead of ``train.max_length``;
