@@ -93,7 +93,12 @@ def _print(result: Any) -> None:
 
     typer.echo(
         f"{result.task}: test {result.metric}, mean ± std over {result.seeds} seeds "
-        f"(k = 0: one run), full test split (n={result.test_size})"
+        f"(k = 0: one run), "
+        + (
+            f"a seeded test subsample (n={result.test_size}, data.max_test_examples)"
+            if result.test_subsample
+            else f"full test split (n={result.test_size})"
+        )
     )
     headers, rows = table_rows(result)
     echo_table(headers, rows, right=range(1, len(headers)))

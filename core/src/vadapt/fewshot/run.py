@@ -59,6 +59,7 @@ class FewShotResult:
     saved: dict[str, str] = field(default_factory=dict)  # method -> registered ref
     plot: str | None = None
     test_size: int = 0
+    test_subsample: bool = False  # data.max_test_examples cut the test split
     seconds: float = 0.0
 
     def names(self) -> list[str]:
@@ -89,6 +90,7 @@ class FewShotResult:
             "shots": list(self.shots),
             "seeds": self.seeds,
             "test_size": self.test_size,
+            "test_subsample": self.test_subsample,
             "summary": {
                 n: {str(k): {"mean": m, "std": s, "runs": r} for k, (m, s, r) in by_k.items()}
                 for n, by_k in self.summary().items()
@@ -135,6 +137,7 @@ def fewshot(
     reg = _open_registry(replace_output(first), registry) if save else None
     result = FewShotResult(first.task.id, first.task.metric, shots, seeds)
     result.test_size = len(splits.test)
+    result.test_subsample = bool(getattr(first.data_config, "max_test_examples", None))
     runner = _Runner(h, first, plans, base, options, labels, progress, report or (lambda s: None))
     for k in shots:
         for seed in range(1 if k == 0 else seeds):
