@@ -401,3 +401,25 @@ def train(
             "training ran no evaluation", fix="check train.epochs / train.max_steps"
         )
     return out
+
+
+def validate_once(kw: dict[str, Any], out: TrainOutcome) -> None:
+    """For a method with its own ``fit`` (``Method.fit``, called with ``train``'s keyword
+    arguments): the engine's validator, once, so history, best metrics and the run
+    context are recorded as after a training run. Nothing without validation examples."""
+    if not kw["val_examples"]:
+        return
+    validate = Validator(
+        kw["model"],
+        kw["ctx"],
+        kw["hooks"],
+        kw["task"],
+        kw["cfg"],
+        kw["val_examples"],
+        kw["log_path"],
+        out,
+    )
+    try:
+        validate(0, 0.0)
+    finally:
+        validate.close()

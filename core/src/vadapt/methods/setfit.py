@@ -34,7 +34,7 @@ from vadapt.methods.options import MethodConfig
 from vadapt.methods.peft_methods import reload_peft
 from vadapt.methods.registry import Method
 from vadapt.methods.similarity import cosine_head, embed_texts, set_linear
-from vadapt.methods.zero_shot import NEVER, _validate_once
+from vadapt.methods.zero_shot import NEVER
 from vadapt.types import Modality
 
 
@@ -74,7 +74,7 @@ class SetFitFullBody(FullAdaptation):
 
 def fit_setfit(**kw: Any) -> Any:
     """Contrastive body tuning on streamed pairs, then the logistic-regression head."""
-    from vadapt.engine.train import TrainOutcome
+    from vadapt.engine.train import TrainOutcome, validate_once
 
     out = TrainOutcome()
     t_wall, t_cpu = time.perf_counter(), time.process_time()
@@ -85,7 +85,7 @@ def fit_setfit(**kw: Any) -> Any:
     kw["model"].adaptation.resolved.update(
         pair_steps=out.steps, final_pair_loss=round(losses[-1], 5) if losses else None
     )
-    _validate_once(kw, out)
+    validate_once(kw, out)
     return out
 
 

@@ -297,8 +297,7 @@ def fit_lm(**kw: Any) -> Any:
     import numpy as np
     import torch
 
-    from vadapt.engine.train import TrainOutcome
-    from vadapt.methods.zero_shot import _validate_once
+    from vadapt.engine.train import TrainOutcome, validate_once
 
     model, ctx, cfg = kw["model"], kw["ctx"], kw["cfg"]
     ad, out, t0 = model.adaptation, TrainOutcome(), time.perf_counter()
@@ -314,7 +313,7 @@ def fit_lm(**kw: Any) -> Any:
     with torch.no_grad():
         model.head.bias.copy_(torch.as_tensor(bias, dtype=model.head.bias.dtype))
     out.train_seconds = time.perf_counter() - t0
-    _validate_once(kw, out)
+    validate_once(kw, out)
     return out
 
 

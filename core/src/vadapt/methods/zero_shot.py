@@ -79,7 +79,7 @@ def fit_zero_shot(**kw: Any) -> Any:
     """Write the head from the descriptions; evaluate validation once (if any)."""
     import numpy as np
 
-    from vadapt.engine.train import TrainOutcome
+    from vadapt.engine.train import TrainOutcome, validate_once
 
     model, ctx, task, cfg = kw["model"], kw["ctx"], kw["task"], kw["cfg"]
     mc, labels, out = cfg.method, ctx.labels, TrainOutcome()
@@ -102,30 +102,8 @@ def fit_zero_shot(**kw: Any) -> Any:
         prior=[round(float(b), 4) for b in bias],
         undescribed_labels=task.undescribed(labels),
     )
-    _validate_once(kw, out)
+    validate_once(kw, out)
     return out
-
-
-def _validate_once(kw: dict[str, Any], out: Any) -> None:
-    """The engine's validator, once: history, best metrics and the run context."""
-    from vadapt.engine.train import Validator
-
-    if not kw["val_examples"]:
-        return
-    validate = Validator(
-        kw["model"],
-        kw["ctx"],
-        kw["hooks"],
-        kw["task"],
-        kw["cfg"],
-        kw["val_examples"],
-        kw["log_path"],
-        out,
-    )
-    try:
-        validate(0, 0.0)
-    finally:
-        validate.close()
 
 
 def _fitted_scale(
