@@ -96,7 +96,7 @@ def torch_equal(a, b) -> bool:
 
 
 def test_lm_zero_shot_scores_the_prompt_calibrates_and_round_trips(lm_fx):
-    cfg = _config({"name": "lm-zero-shot", "verbalizer": {"neg": "bad"}})
+    cfg = _config({"name": "lm-zero-shot", "verbalizer": {"neg": "bad"}, "calibrate": True})
     res = adapt(cfg, progress=False)
     assert res.steps == 0 and res.manifest.method.name == "lm-zero-shot"
     resolved = res.manifest.method.config["resolved"]
@@ -115,8 +115,8 @@ def test_lm_zero_shot_scores_the_prompt_calibrates_and_round_trips(lm_fx):
     np.testing.assert_allclose(before, after, atol=1e-5)
 
 
-def test_lm_zero_shot_without_calibration_keeps_a_zero_bias(lm_fx):
-    cfg = _config({"name": "lm-zero-shot", "calibrate": False})
+def test_lm_zero_shot_by_default_does_not_calibrate_and_keeps_a_zero_bias(lm_fx):
+    cfg = _config({"name": "lm-zero-shot"})
     cfg["output"]["save"] = False
     res = adapt(cfg, progress=False)
     assert not res.model.head.bias.detach().numpy().any()
@@ -140,6 +140,7 @@ def test_in_context_stores_seeded_demonstrations_and_serves_them_again(lm_fx):
     demos = res.model.adaptation.demos
     assert sorted(d["label"] for d in demos) == ["neg", "neg", "pos", "pos"]
     assert res.model.adaptation.resolved["demonstrations"] == 4
+    assert "content_free_distribution" in res.model.adaptation.resolved  # calibrated
     formatted = res.model.adaptation.format_text("great food")
     assert formatted.count("Answer (pos / neg):") == 5  # four demonstrations, then the input
     assert formatted.endswith("Text: great food\nAnswer (pos / neg):")
