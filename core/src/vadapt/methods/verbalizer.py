@@ -239,7 +239,7 @@ def label_scores(
     import torch
     from transformers import DynamicCache
 
-    mask = mask.long()
+    mask, output = mask.long(), output.to(ids.device)  # an untied head read from disk
     rows = torch.arange(ids.shape[0], device=ids.device)
     cache = DynamicCache()
     hidden = lm(
