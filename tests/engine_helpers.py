@@ -153,20 +153,25 @@ def write_tiny_bert(path: Path, seed: int = 0) -> Path:
     return path
 
 
+def hf_text_backbone(name: str, path: Path, description: str) -> BackboneSpec:
+    """A text backbone loaded from a saved HF directory, fingerprinted by its files."""
+    from vadapt.backbones.text import hf_files, load_hf_text
+
+    return BackboneSpec(
+        name=name,
+        modality="text",
+        description=description,
+        loader=lambda: load_hf_text(path),
+        files=lambda: hf_files(path),
+    )
+
+
 def make_plugin(tiny_bert: Path) -> types.ModuleType:
     mod = types.ModuleType("fx_plugin")
 
     @hookimpl
     def register_backbones():  # type: ignore[no-untyped-def]
-        from vadapt.backbones.text import hf_files, load_hf_text
-
-        yield BackboneSpec(
-            name="tiny-bert",
-            modality="text",
-            description="tiny test BERT",
-            loader=lambda: load_hf_text(tiny_bert),
-            files=lambda: hf_files(tiny_bert),
-        )
+        yield hf_text_backbone("tiny-bert", tiny_bert, "tiny test BERT")
         here = Path(__file__)
         yield BackboneSpec(
             name="tiny-cnn",
@@ -443,15 +448,7 @@ def llama_plugin(tiny_llama: Path) -> types.ModuleType:
 
     @hookimpl
     def register_backbones():  # type: ignore[no-untyped-def]
-        from vadapt.backbones.text import hf_files, load_hf_text
-
-        yield BackboneSpec(
-            name="tiny-llama",
-            modality="text",
-            description="tiny test causal LM",
-            loader=lambda: load_hf_text(tiny_llama),
-            files=lambda: hf_files(tiny_llama),
-        )
+        yield hf_text_backbone("tiny-llama", tiny_llama, "tiny test causal LM")
 
     mod.register_backbones = register_backbones  # type: ignore[attr-defined]
     return mod

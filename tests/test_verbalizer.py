@@ -175,6 +175,9 @@ def test_decoder_methods_refuse_an_encoder_unknown_labels_and_overlong_prompts(l
     long = _config({"name": "in-context", "demonstrations": 8}, max_length=60)
     with pytest.raises(InvalidConfig, match="more than the 256 the backbone reads"):
         adapt(long, progress=False)
+    too_long = _config({"name": "lm-zero-shot"}, max_length=300)  # tiny-llama reads 256
+    with pytest.raises(InvalidConfig, match=r"0 demonstrations and texts of up to 300"):
+        adapt(too_long, progress=False)
     with pytest.raises(InvalidConfig, match="classifies texts"):
         adapt(_config({"name": "lm-zero-shot"}) | {"task": "fx/reg"}, progress=False)
 

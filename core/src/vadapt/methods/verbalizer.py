@@ -311,7 +311,7 @@ def fit_lm(**kw: Any) -> Any:
     if isinstance(cfg.method, InContextConfig):
         picked = pick_demonstrations(kw["task"], kw["train_examples"], ctx.labels, cfg)
         ad.set_demonstrations(picked)
-        check_length(ad, cfg.method.name)
+    check_length(ad, cfg.method.name)
     bias = np.zeros(len(ctx.labels))
     if cfg.method.calibrate:
         p_cf = torch.softmax(_scores(model, ctx, cfg.method.content_free), dim=1).mean(0)
@@ -349,13 +349,16 @@ def pick_demonstrations(
 
 
 def check_length(ad: LMScorer, method: str) -> None:
-    used = len(ad.tok(ad.prefix, add_special_tokens=False)["input_ids"]) + ad.budget + 32
+    """The formatted input (demonstrations, prompt, a text of ``train.max_length``
+    tokens) must fit the backbone, or the collator would cut the prompt's cue."""
+    prompt = len(ad.tok(ad.prefix + ad.prompt, add_special_tokens=False)["input_ids"])
+    used = prompt + ad.budget + 8
     if used > ad.max_tokens:
+        demos = ad.resolved.get("demonstrations", 0)
         raise InvalidConfig(
-            f"method {method!r}: {ad.resolved['demonstrations']} demonstrations of up to "
-            f"{ad.budget} tokens need ~{used} tokens, more than the {ad.max_tokens} the "
-            "backbone reads",
-            fix="lower method.demonstrations or train.max_length",
+            f"method {method!r}: {demos} demonstrations and texts of up to {ad.budget} "
+            f"tokens need ~{used} tokens, more than the {ad.max_tokens} the backbone reads",
+            fix="lower train.max_length" + (" or method.demonstrations" if demos else ""),
         )
 
 
