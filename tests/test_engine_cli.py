@@ -128,6 +128,7 @@ def test_backbones_and_methods_listings(fx, capsys):
         "setfit-full",
         "lm-zero-shot",
         "in-context",
+        "pet",
     }
     _code, out, _ = run(capsys, "methods")
     methods, options = out.split("\n\n")

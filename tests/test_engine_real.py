@@ -150,3 +150,28 @@ def test_smollm2_in_context_stores_its_demonstrations_and_serves_them(monkeypatc
     assert lm.model.adaptation.demos == demos
     after, _ = infer(lm.model, lm.ctx, examples)
     np.testing.assert_allclose(before, after, atol=1e-4)
+
+
+def test_smollm2_pet_lowers_the_label_word_loss_it_starts_from(monkeypatch, tmp_path):
+    """pet starts from lm-zero-shot's answers (LoRA B = 0, no head weight) and a few steps
+    on 16 reviews lower the cross-entropy of the label words on held-out reviews."""
+    needs_smollm()
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # reuse the fp32 cache
+    data = {"max_train_examples": 16, "max_validation_examples": 16, "max_test_examples": 16}
+    cfg = {
+        "task": "customer-service/review-triage",
+        "backbone": "smollm2-135m",
+        "data": data,
+        "train": {"threads": 2, "max_length": 48, "epochs": 2, "batch_size": 8, "patience": 0},
+        "output": {"registry": str(tmp_path / "reg"), "allow_below_baseline": True},
+    }
+    quiet = {"save": False, "allow_below_baseline": True}
+    zero = adapt({**cfg, "method": {"name": "lm-zero-shot"}, "output": quiet}, progress=False)
+    res = adapt({**cfg, "method": {"name": "pet"}}, progress=False)
+    assert res.steps == 4
+    assert res.metrics["validation"]["loss"] < zero.metrics["validation"]["loss"]
+    examples = [{"text": "Stale crackers, the box was crushed.", "label": "other"}]
+    before, _ = infer(res.model, res.context, examples)
+    lm = load_adapter(res.ref, registry=str(tmp_path / "reg"))
+    after, _ = infer(lm.model, lm.ctx, examples)
+    np.testing.assert_allclose(before, after, atol=1e-4)

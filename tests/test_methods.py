@@ -136,6 +136,7 @@ def test_methods_listing_names_every_method_with_options():
         "setfit-full",
         "lm-zero-shot",
         "in-context",
+        "pet",
     }
     assert rows["zero-shot"]["needs_labels"] is False
     assert set(rows["lora"]["options"]) == {"r", "alpha", "dropout", "target_modules"}

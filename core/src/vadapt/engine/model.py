@@ -21,6 +21,18 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-6)
 
 
+class LabelBias(nn.Module):
+    """The head of a method whose features already are label scores (``pet``): the
+    scores plus one learnt bias per label (a label prior), no weight to learn."""
+
+    def __init__(self, labels: int) -> None:
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(labels))
+
+    def forward(self, scores: torch.Tensor) -> torch.Tensor:
+        return scores + self.bias
+
+
 class AdaptModel(nn.Module):
     """The trained model. ``forward(batch)`` returns logits (ranking: a score matrix)."""
 

@@ -91,11 +91,11 @@ def build_model(
     """``adaptation``: an already prepared method (``vadapt.serving`` passes one that shares
     its base with other adapters); else the method is applied to ``loaded`` here."""
     from vadapt.methods import apply_method, get_method
-    from vadapt.methods.peft_methods import PeftAdaptation
+    from vadapt.methods.peft_methods import peft_adaptation
 
     if adaptation is None:
         if peft_config is not None:
-            adaptation = PeftAdaptation(method_cfg, loaded, peft_config)
+            adaptation = peft_adaptation(method_cfg, loaded, peft_config)
         else:
             adaptation = apply_method(method_cfg, loaded)
     info = BackboneInfo(

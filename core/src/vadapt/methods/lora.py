@@ -22,14 +22,15 @@ class LoraConfig(MethodConfig):
     )
 
 
-def apply_lora(cfg: LoraConfig, loaded: Any) -> PeftAdaptation:
+def lora_peft_config(cfg: LoraConfig, loaded: Any) -> Any:
+    """peft's ``LoraConfig`` for ``cfg`` on ``loaded`` (default targets by architecture)."""
     import peft
 
     from vadapt.methods.targets import lora_targets
 
     image = loaded.modality != Modality.TEXT
     targets = cfg.target_modules or lora_targets(loaded.model, loaded.architecture, image)
-    peft_config = peft.LoraConfig(
+    return peft.LoraConfig(
         r=cfg.r,
         lora_alpha=cfg.alpha,
         lora_dropout=cfg.dropout,
@@ -37,7 +38,10 @@ def apply_lora(cfg: LoraConfig, loaded: Any) -> PeftAdaptation:
         bias="none",
         task_type=peft_task_type(loaded),
     )
-    return PeftAdaptation(cfg, loaded, peft_config)
+
+
+def apply_lora(cfg: LoraConfig, loaded: Any) -> PeftAdaptation:
+    return PeftAdaptation(cfg, loaded, lora_peft_config(cfg, loaded))
 
 
 METHOD = Method(

@@ -30,6 +30,15 @@ def reload_peft(
     return cfg, peft_config_from_files(files, where)
 
 
+def peft_adaptation(cfg: Any, loaded: Any, peft_config: Any, **kw: Any) -> PeftAdaptation:
+    """A stored peft adapter rebuilt: ``PeftAdaptation`` or its method's ``peft_class``
+    (``kw``: ``adapter_name``, ``into``)."""
+    from vadapt.methods.registry import get_method
+
+    cls = get_method(cfg.name).peft_class or PeftAdaptation
+    return cls(cfg, loaded, peft_config, **kw)  # type: ignore[no-any-return]
+
+
 class PeftAdaptation(Adaptation):
     """``loaded`` wrapped by peft with ``peft_config``.
 

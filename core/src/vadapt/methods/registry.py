@@ -47,6 +47,7 @@ BUILTIN_MODULES = tuple(
         "zero_shot",
         "setfit",
         "verbalizer",
+        "pet",
     )
 )
 
@@ -81,6 +82,10 @@ class Method:
     - ``fit(**kwargs)``: the method's own fitting in place of the engine's training loop
       (same keyword arguments as ``vadapt.engine.train.train``, returns its
       ``TrainOutcome``); ``None``: the engine's loop trains it.
+    - ``peft_class``: a peft method whose adaptation is a subclass of
+      ``vadapt.methods.peft_methods.PeftAdaptation`` (``pet`` scores label words): the
+      class a stored adapter is rebuilt with (engine load, serving pool); ``None``:
+      ``PeftAdaptation`` itself.
     """
 
     name: str
@@ -96,6 +101,7 @@ class Method:
     head: Callable[..., Any] | None = None
     fit: Callable[..., Any] | None = None
     needs_labels: bool = True
+    peft_class: Any = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", self.name or ""):

@@ -80,22 +80,21 @@ class InContextConfig(LMZeroShotConfig):
     )
 
 
-class LMScorer(Adaptation):
-    """A frozen causal LM whose features are the label words' log-likelihoods."""
+class Verbalizer:
+    """Label-word scoring over a causal LM: prompts, words, demonstrations and the
+    ``features`` the engine calls. Shared by ``LMScorer`` (nothing trains) and
+    ``vadapt.methods.pet`` (LoRA trained through the same scores)."""
 
-    frozen_norms = False
+    name: str
+    cfg: Any
+    resolved: dict[str, Any]
 
-    def __init__(self, cfg: LMZeroShotConfig, loaded: Any) -> None:
-        check_causal(loaded, cfg.name)
-        self.name, self.cfg, self.module = cfg.name, cfg, loaded.model
+    def setup_scoring(self, cfg: Any, loaded: Any) -> None:
         self.tok = loaded.preprocessor
         check_no_trailing_special(self.tok, cfg.name)
-        for p in self.module.parameters():
-            p.requires_grad_(False)
         self.output = output_embeddings(loaded, cfg.name)
-        context = int(getattr(self.module.config, "max_position_embeddings", 0) or MAX_TOKENS)
+        context = int(getattr(loaded.model.config, "max_position_embeddings", 0) or MAX_TOKENS)
         self.max_tokens = min(context, MAX_TOKENS)
-        self.resolved: dict[str, Any] = {"name": cfg.name}
         self.demos: list[dict[str, str]] = []
         self.prefix = ""
 
@@ -137,7 +136,11 @@ class LMScorer(Adaptation):
 
     def features(self, inputs: dict[str, Any]) -> Any:
         return label_scores(
-            self.module, self.output, inputs["input_ids"], inputs["attention_mask"], self.label_ids
+            self.base_model(),  # type: ignore[attr-defined]
+            self.output,
+            inputs["input_ids"],
+            inputs["attention_mask"],
+            self.label_ids,
         )
 
     def set_demonstrations(self, demos: list[dict[str, str]]) -> None:
@@ -147,6 +150,20 @@ class LMScorer(Adaptation):
             for d in demos
         )
         self.resolved["demonstrations"] = len(demos)
+
+
+class LMScorer(Verbalizer, Adaptation):
+    """A frozen causal LM whose features are the label words' log-likelihoods."""
+
+    frozen_norms = False
+
+    def __init__(self, cfg: LMZeroShotConfig, loaded: Any) -> None:
+        check_causal(loaded, cfg.name)
+        self.name, self.cfg, self.module = cfg.name, cfg, loaded.model
+        for p in self.module.parameters():
+            p.requires_grad_(False)
+        self.resolved: dict[str, Any] = {"name": cfg.name}
+        self.setup_scoring(cfg, loaded)
 
     def adapter_state(self) -> dict[str, Any]:
         return {}
@@ -348,7 +365,7 @@ def pick_demonstrations(
     return [{"text": train[picked[j]]["text"], "label": labels[int(y[picked[j]])]} for j in order]
 
 
-def check_length(ad: LMScorer, method: str) -> None:
+def check_length(ad: Verbalizer, method: str) -> None:
     """The formatted input (demonstrations, prompt, a text of ``train.max_length``
     tokens) must fit the backbone, or the collator would cut the prompt's cue."""
     prompt = len(ad.tok(ad.prefix + ad.prompt, add_special_tokens=False)["input_ids"])

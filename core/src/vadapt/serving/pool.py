@@ -292,7 +292,7 @@ class AdapterPool:
         from vadapt.engine.load import finish_loaded
         from vadapt.engine.setup import build_model, configure_backbone
         from vadapt.methods import apply_method
-        from vadapt.methods.peft_methods import PeftAdaptation
+        from vadapt.methods.peft_methods import peft_adaptation
 
         family = self._family(src)
         while len(self._resident) >= self.max_resident:
@@ -306,7 +306,7 @@ class AdapterPool:
         adaptation: Any = None
         try:
             if base.family != "plain":
-                adaptation = PeftAdaptation(
+                adaptation = peft_adaptation(
                     src.method_cfg,
                     loaded,
                     src.peft_config,
