@@ -5,6 +5,13 @@ the engine resizes and normalises. MedMNIST stores grey images as (N, H, W) and
 RGB as (N, H, W, 3); labels as (N, 1) class indices or (N, K) 0/1 for multi-label
 sets (ChestMNIST). A folder tree is ``<root>/<class>/*.png`` (split here, seeded
 and stratified) or ``<root>/{train,val,test}/<class>/*.png`` (splits kept).
+
+Folder trees may hold DICOM files (``*.dcm``, ``*.dicom``) next to PNG/JPEG: they are
+read by ``vadapt_medical.dicom.read_dicom`` (Modality LUT, window, MONOCHROME1
+inverted, one frame by ``data.dicom_frames``) and their examples carry what the pixels
+alone do not say (pixel spacing, modality, window, ...) under ``"dicom"``; the core
+ignores keys it does not know. Splits are drawn over files, not frames, so the frames
+of one multi-frame file never straddle train and test.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from vadapt import InvalidConfig, NotFound, Splits
 from vadapt.kit import label_counts, stratified_split
 
 from vadapt_medical.common import intended_use
+from vadapt_medical.dicom import DICOM_SUFFIXES, read_dicom
 from vadapt_medical.tasks import IMAGING_ML, ImagingData
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif"}
+FOLDER_SUFFIXES = IMAGE_SUFFIXES | DICOM_SUFFIXES
 _SPLIT_DIRS = {"train": ("train",), "validation": ("val", "valid", "validation"), "test": ("test",)}
 
 
@@ -152,7 +161,57 @@ def _class_dirs(root: Path) -> list[Path]:
 
 
 def _files(d: Path) -> list[Path]:
-    return sorted(p for p in d.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return sorted(p for p in d.rglob("*") if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file())
+
+
+def _file_examples(f: Path, label: str, cfg: ImagingData, task_id: str) -> list[dict[str, Any]]:
+    """One file's examples: one for a PNG/JPEG, one per frame read from a DICOM file."""
+    if f.suffix.lower() in DICOM_SUFFIXES:
+        return _dicom_examples(f, label, cfg, task_id)
+    return [{"image": _read_image(f), "label": label, "path": str(f)}]
+
+
+def _dicom_examples(f: Path, label: str, cfg: ImagingData, task_id: str) -> list[dict[str, Any]]:
+    """A DICOM file's frame(s) by ``data.dicom_frames``; with "all" each frame is its own
+    example, its ``id`` the path suffixed ``#frame<k>`` (0-based) and its info's ``frame`` k."""
+    window = None
+    if cfg.window_center is not None and cfg.window_width is not None:
+        window = (cfg.window_center, cfg.window_width)
+    try:
+        image, info = read_dicom(f, window=window, frame=cfg.dicom_frames)
+    except InvalidConfig as exc:
+        raise _bad(task_id, exc.message, exc.fix or "remove the file") from exc
+    if info["frame"] != "all":
+        return [{"image": image, "label": label, "path": str(f), "dicom": info}]
+    return [
+        {
+            "image": frame,
+            "label": label,
+            "path": str(f),
+            "id": f"{f}#frame{k}",
+            "dicom": {**info, "frame": k},
+        }
+        for k, frame in enumerate(image)
+    ]
+
+
+def _groups(class_dirs: list[Path], cfg: ImagingData, task_id: str) -> list[list[dict[str, Any]]]:
+    """Examples grouped by file, so that splits are drawn over files, not frames."""
+    return [_file_examples(f, c.name, cfg, task_id) for c in class_dirs for f in _files(c)]
+
+
+def _split_groups(
+    groups: list[list[dict[str, Any]]], val: float, test: float, seed: int
+) -> tuple[list[list[dict[str, Any]]], ...]:
+    """Stratified train/validation/test over files (a file's frames share its label)."""
+    tr, va, te = stratified_split(
+        [g[0]["label"] for g in groups], val_fraction=val, test_fraction=test, seed=seed
+    )
+    return [groups[i] for i in tr], [groups[i] for i in va], [groups[i] for i in te]
+
+
+def _flat(groups: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [ex for group in groups for ex in group]
 
 
 def load_folder(
@@ -173,55 +232,32 @@ def load_folder(
         classes = sorted(
             {c.name for d in split_dirs.values() if d is not None for c in _class_dirs(d)}
         )
-        out = {
-            split: [
-                {"image": _read_image(f), "label": c.name, "path": str(f)}
-                for c in _class_dirs(d)
-                for f in _files(c)
-            ]
-            if d is not None
-            else []
+        groups = {
+            split: _groups(_class_dirs(d), cfg, task_id) if d is not None else []
             for split, d in split_dirs.items()
         }
-        if not out["validation"]:  # carve validation out of train, stratified
-            tr, va, _ = stratified_split(
-                [e["label"] for e in out["train"]],
-                val_fraction=cfg.val_fraction,
-                test_fraction=0.0,
-                seed=cfg.seed,
-            )
-            out["validation"] = [out["train"][i] for i in va]
-            out["train"] = [out["train"][i] for i in tr]
+        if not groups["validation"]:  # carve validation out of train, stratified
+            tr, va, _ = _split_groups(groups["train"], cfg.val_fraction, 0.0, cfg.seed)
+            groups["train"], groups["validation"] = tr, va
             return (
-                out,
+                {split: _flat(g) for split, g in groups.items()},
                 tuple(classes),
                 "folder tree with train/ and test/ (validation split from train, seeded)",
             )
+        out = {split: _flat(g) for split, g in groups.items()}
         return out, tuple(classes), "folder tree with train/ val/ test/ (splits as given)"
     classes_dirs = _class_dirs(root)
     if len(classes_dirs) < 2:
         raise _bad(
             task_id,
             f"data.path {root} has {len(classes_dirs)} class folder(s); need <class>/*.png "
-            "for at least 2 classes",
+            "(or *.dcm) for at least 2 classes",
             "arrange images as <root>/<class>/<image>.png (or train/ val/ test/ above that)",
         )
-    examples = [
-        {"image": _read_image(f), "label": c.name, "path": str(f)}
-        for c in classes_dirs
-        for f in _files(c)
-    ]
-    tr, va, te = stratified_split(
-        [e["label"] for e in examples],
-        val_fraction=cfg.val_fraction,
-        test_fraction=cfg.test_fraction,
-        seed=cfg.seed,
+    tr, va, te = _split_groups(
+        _groups(classes_dirs, cfg, task_id), cfg.val_fraction, cfg.test_fraction, cfg.seed
     )
-    out = {
-        "train": [examples[i] for i in tr],
-        "validation": [examples[i] for i in va],
-        "test": [examples[i] for i in te],
-    }
+    out = {"train": _flat(tr), "validation": _flat(va), "test": _flat(te)}
     return (
         out,
         tuple(c.name for c in classes_dirs),
@@ -301,6 +337,13 @@ def load(cfg: ImagingData, task_id: str) -> Splits:
     )
     if synthetic:
         notes += "SYNTHETIC data: results say nothing about performance on real images. "
+    dicom = _dicom_summary(splits, cfg)
+    if dicom is not None:
+        notes += (
+            f"DICOM: {dicom['files']} file(s), {dicom['examples']} example(s), frames "
+            f"'{dicom['frames']}', window {dicom['window']}. "
+        )
+    info_dicom = {} if dicom is None else {"dicom": dicom}
     return Splits(
         train=splits["train"],
         validation=splits["validation"],
@@ -316,8 +359,30 @@ def load(cfg: ImagingData, task_id: str) -> Splits:
                 "medical image classifiers" + (" on synthetic drawings" if synthetic else "")
             ),
             "notes": notes + "Not for clinical decisions.",
+            **info_dicom,
         },
     )
+
+
+def _dicom_summary(
+    splits: dict[str, list[dict[str, Any]]], cfg: ImagingData
+) -> dict[str, Any] | None:
+    """What was read from DICOM, for Splits.info (and so the manifest); None without any,
+    so .npz and PNG loads keep their info unchanged."""
+    examples = [e for exs in splits.values() for e in exs if "dicom" in e]
+    if not examples:
+        return None
+    if cfg.window_center is not None:
+        window = f"centre {cfg.window_center:g} width {cfg.window_width:g} (config)"
+    else:
+        window = "from each file (WindowCenter/WindowWidth), else min-max"
+    return {
+        "files": len({e["path"] for e in examples}),
+        "examples": len(examples),
+        "frames": cfg.dicom_frames,
+        "window": window,
+        "modalities": sorted({str(e["dicom"]["modality"]) for e in examples}),
+    }
 
 
 def _order_positive(labels: tuple[str, ...], positive: str | None, task_id: str) -> tuple[str, ...]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from vadapt import TaskSpec
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from vadapt import InvalidConfig, TaskSpec
 
 TUMOR = "medical/tumor-diagnosis"
 IMAGING = "medical/imaging"
@@ -83,6 +83,39 @@ class ImagingData(_Data):
     max_per_split: int | None = Field(
         None, ge=1, description="Keep at most this many images per split (seeded, stratified)."
     )
+    window_center: float | None = Field(
+        None,
+        description="DICOM files: VOI window centre in modality units (HU for CT, after "
+        "RescaleSlope/Intercept), used for every file instead of its own WindowCenter; "
+        "set together with window_width. Default: each file's window, else min-max.",
+    )
+    window_width: float | None = Field(
+        None,
+        ge=1,
+        description="DICOM files: VOI window width (>= 1, as DICOM requires), with "
+        "window_center; e.g. 400 with centre 40 for a CT soft-tissue window.",
+    )
+    dicom_frames: Literal["middle", "first", "all"] = Field(
+        "middle",
+        description="Multi-frame DICOM files: 'middle' (default, frame NumberOfFrames // 2), "
+        "'first', or 'all' (each frame its own example with the file's label; frames of "
+        "one file always stay in one split).",
+    )
+
+    @model_validator(mode="after")
+    def _window_is_a_pair(self) -> ImagingData:
+        """A centre without a width (or the reverse) is not a window: refuse, not guess."""
+        if (self.window_center is None) != (self.window_width is None):
+            given, missing = (
+                ("window_center", "window_width")
+                if self.window_width is None
+                else ("window_width", "window_center")
+            )
+            raise InvalidConfig(
+                f"data.{given} is set but data.{missing} is not (a DICOM window needs both)",
+                fix="set both data.window_center and data.window_width, or neither",
+            )
+        return self
 
 
 class ClinicalTextData(_Data):
