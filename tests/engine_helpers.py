@@ -38,7 +38,14 @@ CALLS: dict[str, int] = {}
 class FxData(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mode: Literal[
-        "ok", "empty_val", "nan_feature", "unknown_label", "missing_class", "reorder", "drop_label"
+        "ok",
+        "empty_val",
+        "nan_feature",
+        "unknown_label",
+        "missing_class",
+        "reorder",
+        "drop_label",
+        "overlap",
     ] = "ok"
     n_train: int = 48
     n_eval: int = 16
@@ -57,6 +64,22 @@ def text_examples(n: int, seed: int) -> list[dict[str, Any]]:
     for i in range(n):
         lab = "pos" if i % 2 == 0 else "neg"
         out.append({"text": _sentence(r, POS if lab == "pos" else NEG), "label": lab, "id": i})
+    return out
+
+
+def entity_examples(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """fx/tokens: each positive word is a POS entity, each negative word a NEG one, and
+    ``really`` right before one belongs to it (a two-word entity)."""
+    import re
+
+    out = []
+    for ex in examples:
+        text, ents = ex["text"], []
+        for m in re.finditer(r"(really )?(\w+)", text):
+            kind = "POS" if m.group(2) in POS else "NEG" if m.group(2) in NEG else None
+            if kind is not None:
+                ents.append({"start": m.start(), "end": m.end(), "label": kind})
+        out.append({"text": text, "entities": ents, "id": ex["id"]})
     return out
 
 
@@ -237,7 +260,15 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
             id="fx/tokens",
             modality="text",
             head="token-classification",
-            labels=("O", "X"),
+            labels=("POS", "NEG"),
+            description="entity tagging: each positive / negative word, or 'really' + one",
+            baselines=("dictionary",),
+            **kw,
+        )
+        yield TaskSpec(
+            id="fx/gen",
+            modality="text",
+            head="generation",
             description="not supported yet",
             **kw,
         )
@@ -266,6 +297,11 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
             if task.id == "fx/reg":
                 for ex in tr + va + te:
                     ex["label"] = 3.0 if ex["label"] == "pos" else -1.0
+            if task.id == "fx/tokens":
+                tr, va, te = (entity_examples(x) for x in (tr, va, te))
+                if config.mode == "overlap":
+                    first = tr[1]["entities"][0]
+                    tr[1]["entities"].append({**first, "start": first["start"] + 1})
         labels = None
         if config.mode == "empty_val":
             va = []

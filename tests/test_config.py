@@ -129,13 +129,7 @@ def test_resolve_rejects_unknown_task_backbone_and_bad_combinations(plugin_host)
                 description="t",
                 data_model=EmptyDataConfig,
             )
-            yield TaskSpec(
-                id="cfg/tokens",
-                modality="text",
-                head="token-classification",
-                labels=("O",),
-                description="t",
-            )
+            yield TaskSpec(id="cfg/gen", modality="text", head="generation", description="t")
             yield TaskSpec(
                 id="cfg/image",
                 modality="image",
@@ -153,8 +147,8 @@ def test_resolve_rejects_unknown_task_backbone_and_bad_combinations(plugin_host)
         resolve({"task": "cfg/text", "backbone": "minilmm"}, h)
     with pytest.raises(InvalidConfig, match=r"data\.path: unknown key"):
         resolve({"task": "cfg/text", "data": {"path": "x"}}, h)
-    with pytest.raises(InvalidConfig, match="token-classification"):
-        resolve({"task": "cfg/tokens"}, h)
+    with pytest.raises(InvalidConfig, match="head kind 'generation'"):
+        resolve({"task": "cfg/gen"}, h)
     with pytest.raises(InvalidConfig, match="prompt-tuning"):
         resolve({"task": "cfg/image", "method": {"name": "prompt-tuning"}}, h)
     with pytest.raises(InvalidConfig, match="image backbone"):

@@ -73,8 +73,8 @@ def test_ctrl_c_stops_cleanly_and_commits_nothing(fx, monkeypatch):
 def test_unknown_task_and_unsupported_head_fail_before_data_loads(fx):
     with pytest.raises(InvalidConfig, match="unknown task 'fx/txet'"):
         adapt({"task": "fx/txet"}, progress=False)
-    with pytest.raises(InvalidConfig, match="token-classification"):
-        adapt(base_config("fx/tokens"), progress=False)
+    with pytest.raises(InvalidConfig, match="head kind 'generation'"):
+        adapt(base_config("fx/gen"), progress=False)
 
 
 def test_adapter_on_a_different_base_model_is_refused(fx, tmp_path):

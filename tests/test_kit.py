@@ -123,7 +123,15 @@ def _encode(texts):
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("name", sorted(STANDARD_BASELINES))
+TOKEN_ONLY = ("dictionary",)  # token-classification baselines (tests/test_token_classification)
+
+
+def test_token_baselines_do_not_apply_to_classification():
+    for name in TOKEN_ONLY:
+        assert STANDARD_BASELINES[name](BINARY, _text_splits(), BINARY.labels, _encode) is None
+
+
+@pytest.mark.parametrize("name", sorted(set(STANDARD_BASELINES) - set(TOKEN_ONLY)))
 def test_standard_baselines_give_predictions_in_the_evaluate_shapes(name):
     splits = _text_splits()
     preds = STANDARD_BASELINES[name](BINARY, splits, BINARY.labels, _encode)

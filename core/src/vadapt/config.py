@@ -79,6 +79,17 @@ class TrainConfig(_Section):
         description="text tasks: keep each split's token ids on disk ($VADAPT_CACHE_DIR or the "
         "user cache, tokens/), keyed by the texts, the tokenizer and max_length",
     )
+    tagging: Literal["bio", "bioes"] = Field(
+        "bio",
+        description="token-classification: word tags B-/I-/O (IOB2) or with E-/S- (BIOES)",
+    )
+    stride: int = Field(
+        32,
+        ge=0,
+        le=4096,
+        description="token-classification: tokens a long document's consecutive windows "
+        "share (each word is read from the window it sits furthest inside)",
+    )
     image_size: int = Field(224, ge=16, le=1024, description="image side in pixels after resizing")
     seed: int = Field(0, ge=0, description="seed for weights init, shuffling, augmentation")
     patience: int = Field(
@@ -406,11 +417,18 @@ def resolve(config: AdaptConfig | dict[str, Any], hooks: Any = None) -> Resolved
             f"invalid data section of task {task.id!r}: data.{parts}",
             fix=f"see the data options of {task.id!r} with `vadapt tasks --json`",
         ) from None
-    if task.head.value in ("token-classification", "generation"):
+    if task.head.value == "generation":
         raise InvalidConfig(
-            f"task {task.id!r} has head kind {task.head.value!r}, which the vadapt engine does not "
-            "support yet (supported: classification, multilabel, regression, ranking)",
+            f"task {task.id!r} has head kind 'generation', which the vadapt engine does not "
+            "support yet (supported: classification, multilabel, regression, ranking, "
+            "token-classification)",
             fix="use a task with a supported head kind",
+        )
+    if task.head.value == "token-classification" and cfg.augment.enabled:
+        raise InvalidConfig(
+            f"task {task.id!r} tags entity spans by character offset; the augment hook "
+            "rewrites texts and would move them",
+            fix="set augment.enabled=false for token-classification tasks",
         )
     return Resolved(cfg, task, backbone, backbone_ref, data_config)
 

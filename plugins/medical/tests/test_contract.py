@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,16 @@ def _csv(path: Path) -> Path:
         for i in range(12):
             w.writerow([f"pt with chest pain and SOB, BP high, case {i}", " Cardiology"])
             w.writerow([f"knee arthroscopy for meniscus tear, case {i}", " Orthopedic"])
+    return path
+
+
+def _entities(path: Path) -> Path:
+    """Abstract-like texts with group-labelled mentions (JSONL, vadapt.kit.ner_formats)."""
+    text = "Cisplatin treatment of the lung tumor reduced KRAS expression in tissue."
+    spans = [(0, 9, "Chemical"), (10, 19, "Procedure"), (31, 36, "Disorder"), (45, 49, "Gene")]
+    ents = [{"start": s, "end": e, "label": lab} for s, e, lab in spans]
+    rows = [{"id": f"doc-{i}", "text": f"{text} Case {i}.", "entities": ents} for i in range(30)]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     return path
 
 
@@ -39,6 +50,8 @@ class TestMedicalContract(PluginContract):
             return {"path": str(path)}
         if task.id == "medical/clinical-text":
             return {"path": str(_csv(tmp_path / "notes.csv")), "min_per_label": 2}
+        if task.id == "medical/ner":
+            return {"path": str(_entities(tmp_path / "abstracts.jsonl"))}
         return None
 
     def augment_options(self, task: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ def build_head(task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str]) ->
     import torch.nn as nn
 
     width = backbone.hidden_size
-    if task.head in (HeadKind.CLASSIFICATION, HeadKind.MULTILABEL):
+    if task.head in (HeadKind.CLASSIFICATION, HeadKind.MULTILABEL, HeadKind.TOKEN_CLASSIFICATION):
         return nn.Sequential(nn.Dropout(0.1), nn.Linear(width, len(labels)))
     if task.head == HeadKind.REGRESSION:
         return nn.Sequential(nn.Dropout(0.1), nn.Linear(width, 1))

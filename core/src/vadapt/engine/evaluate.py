@@ -52,6 +52,8 @@ def infer(
     test); requests are tokenised once and forgotten.
     """
     kind = HeadKind(ctx.task.head)
+    if kind == HeadKind.TOKEN_CLASSIFICATION:
+        return infer_tokens(model, ctx, examples, store)
     if targets is None:
         targets = _dummy_targets(ctx, examples)
     tokens = ctx.collator.tokenized(examples, store)
@@ -105,6 +107,48 @@ def infer(
     if kind == HeadKind.RANKING:
         return [outs[i] for i in np.argsort(order)], total / max(n, 1)
     return np.concatenate(outs, axis=0)[np.argsort(order)], total / max(n, 1)
+
+
+def infer_tokens(
+    model: Any, ctx: EvalContext, examples: Sequence[Example], store: bool = False
+) -> tuple[list[np.ndarray], float]:
+    """Token classification: per document a (words, tags) probability array, stitched
+    from the windows that own each word; the loss over the labelled word pieces (nan
+    when the examples carry no ``entities``)."""
+    from vadapt.engine.data.windows import empty_predictions, stitch
+
+    windows = ctx.collator.windows(examples, store)
+    order = np.argsort(windows.lengths, kind="stable")
+    bs = ctx.batch_size
+    loader = torch.utils.data.DataLoader(
+        windows,
+        batch_sampler=[order[i : i + bs].tolist() for i in range(0, len(order), bs)],
+        collate_fn=ctx.collator,
+    )
+    out = empty_predictions(windows, ctx.labels)
+    total, n = 0.0, 0
+    was_training = model.training
+    if was_training:
+        model.eval()
+    try:
+        for batch in loader:
+            index = batch.pop("windows")
+            batch = to_device(batch, ctx.device)
+            with torch.autocast(
+                device_type=torch.device(ctx.device).type,
+                dtype=ctx.autocast_dtype,
+                enabled=ctx.autocast_dtype is not None,
+            ):
+                logits = model(batch).float()
+            labelled = int((batch["labels"] != -100).sum())
+            if labelled:
+                total += float(ctx.loss_fn(logits, batch)) * labelled
+                n += labelled
+            stitch(windows, index, torch.softmax(logits, -1).cpu().numpy(), out)
+    finally:
+        if was_training:
+            model.train()
+    return out, (total / n if n else float("nan"))
 
 
 def _length_order(kind: HeadKind, examples: Sequence[Example], tokens: Tokens | None) -> np.ndarray:

@@ -7,6 +7,7 @@ method and head weights must have exactly the expected tensor names and shapes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,6 +248,15 @@ def _check_inputs(task: TaskSpec, examples: list[Example]) -> None:
             )
 
 
+def _entities(tags: Sequence[str], text: str, probs: np.ndarray) -> dict[str, Any]:
+    from vadapt.kit.entities import spans, words
+
+    best = probs.argmax(1) if len(probs) else np.zeros(0, dtype=int)
+    names = [tags[int(j)] for j in best]
+    conf = probs.max(1) if len(probs) else np.zeros(0)
+    return {"entities": spans(text, words(text), names, conf)}
+
+
 def predict(
     ref: str,
     examples: list[dict[str, Any]],
@@ -255,7 +265,9 @@ def predict(
     hooks: Any = None,
     loaded: LoadedModel | None = None,
 ) -> list[dict[str, Any]]:
-    """One result per example: ``{"label", "scores"}`` (ranking: ``{"ranking", "scores"}``)."""
+    """One result per example: ``{"label", "scores"}`` (ranking: ``{"ranking", "scores"}``;
+    token classification: ``{"entities": [{"start", "end", "label", "text", "score"}]}``
+    with character offsets into the input text)."""
     from vadapt.engine.evaluate import infer
 
     lm = loaded or load_adapter(ref, registry=registry, hooks=hooks)
@@ -265,9 +277,12 @@ def predict(
         return []
     for ex in examples:  # the model ignores targets at prediction time
         ex.setdefault("positive", 0)
+        ex.pop("entities", None)
     preds, _ = infer(lm.model, lm.ctx, examples)
     out: list[dict[str, Any]] = []
     kind = HeadKind(lm.task.head)
+    if kind == HeadKind.TOKEN_CLASSIFICATION:
+        return [_entities(lm.labels, ex["text"], p) for ex, p in zip(examples, preds, strict=True)]
     for i in range(len(examples)):
         if kind == HeadKind.CLASSIFICATION:
             p = preds[i]

@@ -76,6 +76,10 @@ class AdaptModel(nn.Module):
             return self.backbone(
                 inputs["pixel_values"].contiguous(memory_format=self.memory_format)
             )
+        return mean_pool(self.token_states(inputs), inputs["attention_mask"])
+
+    def token_states(self, inputs: dict[str, Any]) -> torch.Tensor:
+        """The backbone's last hidden states (batch, tokens, hidden) of a text batch."""
         if (
             inputs.get("inputs_embeds") is not None
         ):  # embedding-space attacks feed perturbed embeddings
@@ -92,8 +96,7 @@ class AdaptModel(nn.Module):
                 out = self.backbone(
                     input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]
                 )
-        hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
-        return mean_pool(hidden, inputs["attention_mask"])
+        return out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
 
     def embed(self, inputs: dict[str, Any]) -> torch.Tensor:
         return F.normalize(self.head(self.features(inputs)).float(), dim=-1)
@@ -103,6 +106,10 @@ class AdaptModel(nn.Module):
             q = self.embed(batch["query"])
             c = self.embed(batch["cand"])
             return q @ c.T / self.temperature
+        if self.head_kind == HeadKind.TOKEN_CLASSIFICATION:
+            hidden = self.token_states(batch)
+            width = batch["attention_mask"].shape[1]
+            return self.head(hidden[:, -width:]).float()  # prompt tuning's virtual tokens lead
         return self.head(self.features(batch)).float()
 
 
@@ -122,6 +129,10 @@ def make_loss_fn(
             return F.mse_loss(logits.squeeze(-1), batch["labels"])
         if kind == HeadKind.RANKING:
             return F.cross_entropy(logits, batch["targets"])
+        if kind == HeadKind.TOKEN_CLASSIFICATION:  # labels: -100 off the words' first pieces
+            return F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=-100
+            )
         raise ValueError(f"unsupported head kind {kind}")
 
     return loss_fn

@@ -162,7 +162,7 @@ def _prepare_data(res: Resolved, h: Any) -> tuple[Splits, tuple[str, ...]]:
     from vadapt.engine.data.checks import check_splits, resolve_labels
 
     splits = _limit(h.load_data(res.task, res.data_config), res.config)
-    labels = resolve_labels(res.task, splits)
+    labels = resolve_labels(res.task, splits, res.config.train.tagging)
     check_splits(res.task, splits, labels)
     return splits, labels
 

@@ -147,7 +147,16 @@ def make_context(
     max_length = cfg.train.max_length
     if fmt is not None:  # the method cuts the text itself; the prompt around it stays whole
         max_length = getattr(adaptation, "max_tokens", None) or max_length
-    collator = Collator(task, loaded.preprocessor, max_length, target_norm, tokens_dir, fmt)
+    collator = Collator(
+        task,
+        loaded.preprocessor,
+        max_length,
+        target_norm,
+        tokens_dir,
+        fmt,
+        tags=labels if task.head == HeadKind.TOKEN_CLASSIFICATION else (),
+        stride=cfg.train.stride,
+    )
     return EvalContext(
         task=task,
         labels=tuple(labels),

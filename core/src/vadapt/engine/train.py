@@ -24,10 +24,11 @@ from vadapt_registry.errors import InvalidConfig, PluginError, TrainingDiverged
 from vadapt.engine.data.buckets import LengthGroupedBatches
 from vadapt.engine.data.checks import check_examples
 from vadapt.engine.data.collate import ExampleDataset
+from vadapt.engine.data.windows import Windows
 from vadapt.engine.evaluate import EvalContext, evaluate_split
 from vadapt.engine.progress import progress as make_progress
 from vadapt.kit import RunContext, references
-from vadapt.types import Example, TaskSpec
+from vadapt.types import Example, HeadKind, TaskSpec
 
 SCHEDULERS = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
 """Our ``train.scheduler`` names → ``transformers.get_scheduler`` names."""
@@ -193,11 +194,15 @@ def prepare(
     from transformers import get_scheduler
 
     tc = cfg.train
-    dataset = ExampleDataset(
-        train_examples,
-        references(task, train_examples, ctx.labels),
-        ctx.collator.tokenized(train_examples),
-    )
+    dataset: Any
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:  # a document's windows are its rows
+        dataset = ctx.collator.windows(train_examples)
+    else:
+        dataset = ExampleDataset(
+            train_examples,
+            references(task, train_examples, ctx.labels),
+            ctx.collator.tokenized(train_examples),
+        )
     gen = torch.Generator()
     gen.manual_seed(tc.seed)
     sampler = None
@@ -221,6 +226,8 @@ def prepare(
 
 def _lengths(dataset: ExampleDataset, task: TaskSpec) -> list[int]:
     """Token lengths of the training texts, for ``train.group_by_length``."""
+    if isinstance(dataset, Windows):
+        return dataset.lengths.tolist()
     if dataset.tokens is None:
         raise InvalidConfig(
             f"train.group_by_length groups texts by length, but the examples of {task.id!r} "

@@ -128,6 +128,7 @@ def fewshot(
     methods = tuple(methods or DEFAULT_METHODS)
     plans = {m: resolve(build_config(_config(task, base, m, options)), h) for m in methods}
     first = next(iter(plans.values()))
+    check_classification(first.task)
     from vadapt.engine.run import _open_registry, _prepare_data
 
     splits, labels = _prepare_data(first, h)
@@ -151,6 +152,21 @@ def fewshot(
         result.saved = runner.save_best(result, reg)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def check_classification(task: Any) -> None:
+    """The protocol draws k examples per class: classification tasks only."""
+    from vadapt_registry.errors import InvalidConfig
+
+    from vadapt.types import HeadKind
+
+    if task.head != HeadKind.CLASSIFICATION:
+        raise InvalidConfig(
+            f"vadapt fewshot draws k examples per class, but task {task.id!r} is "
+            f"{task.head.value}",
+            fix="run it on a classification task; for a smaller training set use "
+            "vadapt adapt with --set train.max_train_examples=N",
+        )
 
 
 def replace_output(res: Any) -> Any:

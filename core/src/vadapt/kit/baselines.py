@@ -17,6 +17,9 @@ chosen on validation.
                    mean-imputed numeric ``features`` of each example
 ``frozen-probe``   logistic regression (ridge) on the un-adapted backbone's pooled
                    features: did adapting beat reading frozen features?
+``dictionary``     token classification: the training mentions as a gazetteer
+                   (:mod:`vadapt.kit.entity_baselines`); token tasks' ``majority`` tags
+                   every word ``O``; the other baselines do not apply to token tasks
 ``zero-shot``      cosine of the un-adapted embedding of the input and of each label's
                    description (``TaskSpec.label_descriptions``, else its name; a label
                    described as ``""`` gets no probability), softmax temperature fitted
@@ -43,6 +46,22 @@ ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)
 SCALE_GRID = tuple(float(s) for s in np.geomspace(1.0, 200.0, 40))
 PROBE_MAX_TRAIN = 2000
 SEED = 0
+
+
+def dictionary(
+    task: TaskSpec, splits: Splits, labels: Sequence[str], encode: Encode | None = None
+) -> Predictions | None:
+    """Token classification: training mentions as a gazetteer (``entity_baselines``)."""
+    if task.head != HeadKind.TOKEN_CLASSIFICATION:
+        return None
+    from vadapt.kit import entity_baselines
+
+    return entity_baselines.dictionary(task, splits, labels)
+
+
+def _pooled(task: TaskSpec) -> bool:
+    """One label per example (not ranking lists, not per-word tags)."""
+    return task.head not in (HeadKind.RANKING, HeadKind.TOKEN_CLASSIFICATION)
 
 
 def _labelled(task: TaskSpec) -> bool:
@@ -151,6 +170,10 @@ def _targets(
 def majority(
     task: TaskSpec, splits: Splits, labels: Sequence[str], encode: Encode | None = None
 ) -> Predictions | None:
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:
+        from vadapt.kit.entity_baselines import all_outside
+
+        return all_outside(task, splits, labels)
     y_tr = references(task, splits.train, labels)
     if task.head == HeadKind.RANKING:
         const = [np.zeros(len(ex["candidates"])) for ex in splits.test]
@@ -186,6 +209,8 @@ def tfidf_logreg(
 
     if task.head == HeadKind.RANKING:
         return _ranking_tfidf(splits)
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:
+        return None
     texts = [_texts(s) for s in (splits.train, splits.validation or [], splits.test)]
     if texts[0] is None or texts[2] is None:
         return None
@@ -232,7 +257,7 @@ def logreg(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if not splits.train or "features" not in splits.train[0] or task.head == HeadKind.RANKING:
+    if not splits.train or "features" not in splits.train[0] or not _pooled(task):
         return None
     prep = make_pipeline(SimpleImputer(), StandardScaler())
 
@@ -256,7 +281,7 @@ def _inputs(task: TaskSpec, examples: Sequence[dict[str, Any]]) -> list[Any]:
 def frozen_probe(
     task: TaskSpec, splits: Splits, labels: Sequence[str], encode: Encode | None = None
 ) -> Predictions | None:
-    if encode is None or task.head == HeadKind.RANKING:
+    if encode is None or not _pooled(task):
         return None
     train = list(splits.train[:PROBE_MAX_TRAIN])
     x_tr = np.asarray(encode(_inputs(task, train)), dtype=float)
@@ -330,5 +355,6 @@ STANDARD: dict[str, Baseline] = {
     "logreg": logreg,
     "frozen-probe": frozen_probe,
     "zero-shot": zero_shot,
+    "dictionary": dictionary,
 }
 """Standard baselines by name; ``TaskSpec.baselines`` lists which a task gets."""

@@ -19,6 +19,14 @@ multilabel      ``accuracy`` (exact set), ``micro_f1``, ``macro_f1`` (threshold 
                 ``auroc`` (macro over labels with both outcomes), ``auroc_micro``,
                 ``ece`` and ``brier`` over every label decision, ``label.<label>.f1|support``.
 regression      ``mae``, ``rmse``, ``mse``, ``r2``.
+token-classification
+                entity level, seqeval (CoNLL definitions) over word tags
+                (:mod:`vadapt.kit.entities`): ``precision``, ``recall``, ``f1`` (micro:
+                an entity counts when its type and both boundaries match), ``macro_f1``
+                (over entity types), ``strict_precision|recall|f1`` (seqeval's strict
+                mode for the tagging scheme: ill-formed tag runs are no entity),
+                ``token_accuracy`` (of word tags) and
+                ``class.<type>.precision|recall|f1|support`` (support: gold entities).
 ranking         one relevant candidate per list: ``mrr``, ``hr@k``, ``ndcg@k`` for
                 k in :data:`RANK_KS`. Ties are broken uniformly at random *in
                 expectation*: a positive tied with t others sits at each of the t+1
@@ -76,6 +84,11 @@ def references(task: TaskSpec, examples: Sequence[Example], labels: Sequence[str
         return np.array([float(ex["label"]) for ex in examples], dtype=np.float32)
     if task.head == HeadKind.RANKING:
         return np.array([int(ex["positive"]) for ex in examples], dtype=np.int64)
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:
+        from vadapt.kit.entities import document_tags, entity_types, scheme_of
+
+        types, scheme = entity_types(labels), scheme_of(labels)
+        return [document_tags(ex, types, scheme) for ex in examples]  # type: ignore[return-value]
     from vadapt_registry.errors import InvalidConfig
 
     raise InvalidConfig(f"head kind {task.head.value!r} has no scoring definition yet")
@@ -107,6 +120,8 @@ def score(
         return regression(predictions, references)
     if kind == HeadKind.RANKING:
         return ranking(predictions, references)
+    if kind == HeadKind.TOKEN_CLASSIFICATION:
+        return token_classification(predictions, references, labels)
     from vadapt_registry.errors import InvalidConfig
 
     raise InvalidConfig(f"head kind {kind.value!r} has no scoring definition yet")
@@ -227,6 +242,51 @@ def regression(preds: Any, refs: Any) -> dict[str, float]:
     out = {"mae": float(mean_absolute_error(ref, pred)), "mse": mse, "rmse": mse**0.5}
     if len(ref) > 1 and ref.min() != ref.max():
         out["r2"] = float(r2_score(ref, pred))
+    return out
+
+
+def token_classification(
+    probs: Sequence[Any], refs: Sequence[Sequence[str]], labels: Sequence[str]
+) -> dict[str, float]:
+    """``probs``: one (words, tags) array per document; ``refs``: its gold word tags."""
+    from seqeval.metrics import (
+        accuracy_score,
+        classification_report,
+        f1_score,
+        precision_score,
+        recall_score,
+    )
+    from seqeval.scheme import IOB2, IOBES
+
+    from vadapt.kit.entities import entity_types, scheme_of
+
+    tags = np.asarray(labels)
+    pred = [list(tags[np.asarray(p).argmax(1)]) if len(p) else [] for p in probs]
+    gold = [list(r) for r in refs]
+    report = classification_report(gold, pred, output_dict=True, zero_division=0)
+    scheme = IOBES if scheme_of(labels) == "bioes" else IOB2
+    strict = {"mode": "strict", "scheme": scheme, "zero_division": 0}
+    micro = report.get("micro avg", {})
+    out = {
+        "precision": float(micro.get("precision", 0.0)),
+        "recall": float(micro.get("recall", 0.0)),
+        "f1": float(micro.get("f1-score", 0.0)),
+        "macro_f1": float(report.get("macro avg", {}).get("f1-score", 0.0)),
+        "strict_precision": float(precision_score(gold, pred, **strict)),
+        "strict_recall": float(recall_score(gold, pred, **strict)),
+        "strict_f1": float(f1_score(gold, pred, **strict)),
+        "token_accuracy": float(accuracy_score(gold, pred)),
+    }
+    for t in entity_types(labels):
+        row = report.get(t, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
+        base = f"class.{key(t)}."
+        for name, field in (
+            ("precision",) * 2,
+            ("recall",) * 2,
+            ("f1", "f1-score"),
+            ("support",) * 2,
+        ):
+            out[base + name] = float(row[field])
     return out
 
 

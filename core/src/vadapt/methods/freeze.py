@@ -16,7 +16,9 @@ from vadapt.types import Modality
 
 class FreezeConfig(MethodConfig):
     name: Literal["freeze"] = Field("freeze", description="adaptation method")
-    layers: int = Field(2, ge=1, description="number of top layers trained")
+    layers: int = Field(
+        2, ge=0, description="number of top layers trained; 0: the head only (a linear probe)"
+    )
     cache_prefix: bool = Field(
         True,
         description="the frozen layers run as a fixed feature extractor (no dropout), and on "
@@ -84,7 +86,7 @@ class FreezeAdaptation(NativeAdaptation):
         first = len(layers) - cfg.layers
         self.prefix_cache = (
             PrefixCache(layers[first], list(layers[:first]), int(cfg.cache_prefix_gb * 2**30))
-            if cfg.cache_prefix and _right_padded(loaded)
+            if cfg.cache_prefix and _right_padded(loaded) and cfg.layers > 0
             else None
         )
 

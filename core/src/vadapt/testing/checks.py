@@ -78,6 +78,8 @@ def example_problem(task: TaskSpec, labels: Sequence[str], ex: dict[str, Any]) -
         if not (isinstance(pos, int) and 0 <= pos < len(cands)):
             return f"'positive' must index 'candidates' (0..{len(cands) - 1}), got {pos!r}"
         return None
+    if head == HeadKind.TOKEN_CLASSIFICATION:
+        return _entity_problem(ex, labels)
     label = ex.get("label")
     if head == HeadKind.CLASSIFICATION and label not in labels:
         return f"'label' {label!r} is not one of the task's labels {list(labels)[:10]}"
@@ -94,6 +96,17 @@ def example_problem(task: TaskSpec, labels: Sequence[str], ex: dict[str, Any]) -
     return None
 
 
+def _entity_problem(ex: dict[str, Any], tags: Sequence[str]) -> str | None:
+    from vadapt.kit.data import DataError
+    from vadapt.kit.entities import check_entities, entity_types
+
+    try:
+        check_entities(str(ex.get("id", "?")), ex["text"], ex.get("entities"), entity_types(tags))
+    except DataError as exc:
+        return exc.message
+    return None
+
+
 def fake_predictions(
     task: TaskSpec, labels: Sequence[str], examples: Sequence[dict[str, Any]], seed: int = 0
 ) -> tuple[Any, Any]:
@@ -101,6 +114,16 @@ def fake_predictions(
     rng = np.random.default_rng(seed)
     n, k = len(examples), max(len(labels), 1)
     index = {label: i for i, label in enumerate(labels)}
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:
+        from vadapt.kit import references
+
+        gold = references(task, examples, labels)
+        preds = []
+        for tags in gold:
+            p = rng.dirichlet(np.ones(k), len(tags))
+            p[np.arange(len(tags)), [index[t] for t in tags]] += 0.5
+            preds.append(p / p.sum(1, keepdims=True))
+        return preds, gold
     if task.head == HeadKind.RANKING:
         preds = [rng.random(len(ex["candidates"])) for ex in examples]
         return preds, np.array([ex["positive"] for ex in examples], dtype=np.int64)

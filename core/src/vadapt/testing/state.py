@@ -67,6 +67,11 @@ class ContractState:
         return splits
 
     def labels(self, task: TaskSpec, *, load: bool = True) -> tuple[str, ...]:
+        """The engine's labels: token classification's are the word tags of its types."""
+        if task.head == "token-classification":
+            from vadapt.kit.entities import tag_names
+
+            return tag_names(task.labels or ("a", "b"))
         if task.labels:
             return task.labels
         if load and self.implements("load_data"):

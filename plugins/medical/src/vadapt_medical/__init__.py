@@ -22,7 +22,9 @@ __version__ = "0.1.0"
 
 @hookimpl
 def register_tasks() -> list[TaskSpec]:
-    return task_specs()
+    from vadapt_medical import ner
+
+    return [*task_specs(), ner.task_spec()]
 
 
 @hookimpl
@@ -35,6 +37,10 @@ def load_data(task: TaskSpec, config: Any) -> Splits:
         from vadapt_medical import clinical_text
 
         return clinical_text.load(config)
+    if task.id == "medical/ner":
+        from vadapt_medical import ner
+
+        return ner.load(config)
     from vadapt_medical import imaging
 
     return imaging.load(config, task.id)
@@ -59,7 +65,11 @@ def adversarial_step(
 
 
 @hookimpl
-def evaluate(task: TaskSpec, predictions: Any, references: Any, labels: Sequence[str]) -> Metrics:
+def evaluate(
+    task: TaskSpec, predictions: Any, references: Any, labels: Sequence[str]
+) -> Metrics | None:
     from vadapt_medical import metrics
 
+    if task.head == "token-classification":
+        return None  # entity-level scores are the kit's (seqeval)
     return metrics.compute(task, predictions, references, labels)

@@ -51,10 +51,19 @@ def _check_finite(value: Any, split: str, i: int, path: str) -> None:
                 _check_finite(v, split, i, f"{path}[{j}]")
 
 
-def resolve_labels(task: TaskSpec, splits: Splits) -> tuple[str, ...]:
-    """The label set: the task's, else the data's, else the training labels sorted."""
+def resolve_labels(task: TaskSpec, splits: Splits, tagging: str = "bio") -> tuple[str, ...]:
+    """The label set: the task's, else the data's, else the training labels sorted.
+    Token classification: the word tags of the task's entity types (``tagging``)."""
     if task.head in (HeadKind.REGRESSION, HeadKind.RANKING):
         return ()
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:
+        from vadapt.kit.entities import tag_names
+
+        return (
+            tag_names(task.labels or splits.labels, tagging)
+            if (task.labels or splits.labels)
+            else ()
+        )
     if task.labels:
         return tuple(task.labels)
     if splits.labels:
@@ -86,7 +95,17 @@ def check_examples(
             _check_ranking(ex, split, i)
             continue
         _check_input(task, ex, split, i)
+        if task.head == HeadKind.TOKEN_CLASSIFICATION:
+            _check_entities(ex, labels, split, i)
+            continue
         _check_label(task, ex.get("label"), label_set, split, i)
+
+
+def _check_entities(ex: Example, tags: Sequence[str], split: str, i: int) -> None:
+    from vadapt.kit.entities import check_entities, entity_types
+
+    doc = f"{split}[{i}]" + (f" (id {ex['id']!r})" if "id" in ex else "")
+    check_entities(doc, ex["text"], ex.get("entities", []), entity_types(tags))
 
 
 def _check_input(task: TaskSpec, ex: Example, split: str, i: int) -> None:
@@ -177,7 +196,8 @@ def _check_label(task: TaskSpec, lab: Any, label_set: set[str], split: str, i: i
 def check_splits(
     task: TaskSpec, splits: Splits, labels: Sequence[str], *, only: Sequence[str] = SPLITS
 ) -> None:
-    if task.head in (HeadKind.CLASSIFICATION, HeadKind.MULTILABEL) and not labels:
+    kinds = (HeadKind.CLASSIFICATION, HeadKind.MULTILABEL, HeadKind.TOKEN_CLASSIFICATION)
+    if task.head in kinds and not labels:
         raise InvalidConfig(
             f"task {task.id!r} has no labels (neither the task nor the data names any)",
             fix="the plugin must set TaskSpec.labels or Splits.labels",

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from vadapt.engine.data.tokens import TokenCache, TokenRows, Tokens
+from vadapt.engine.data.windows import WindowRows, Windows, collate_windows, encode_windows
 from vadapt.types import Example, HeadKind, Modality, TaskSpec
 
 
@@ -78,8 +79,13 @@ class Collator:
         target_norm: tuple[float, float] = (0.0, 1.0),
         cache_dir: Path | None = None,
         text_format: Callable[[str], str] | None = None,
+        *,
+        tags: Sequence[str] = (),
+        stride: int = 32,
     ) -> None:
         self.task = task
+        self.tags, self.stride = tuple(tags), stride  # token classification
+        self._windows: dict[int, tuple[Sequence[Example], Windows]] = {}
         self.text_format = text_format  # the method's prompt around each text, or None
         self.pre = preprocessor
         self.max_length = max_length
@@ -90,10 +96,25 @@ class Collator:
     def tokenized(self, examples: Sequence[Example], store: bool = True) -> Tokens | None:
         """``examples``' texts tokenised once (None when they are not single texts);
         ``store``: read and write the cache (a split), else tokenise only (requests)."""
+        if self.task.head == HeadKind.TOKEN_CLASSIFICATION:
+            return self.windows(examples, store)  # type: ignore[return-value]
         texts = text_of(self.task, examples)
         if texts is None or not texts:
             return None
         return self.tokens.get(self._formatted(texts), store)
+
+    def windows(self, examples: Sequence[Example], store: bool = True) -> Windows:
+        """Token classification: ``examples`` as windows, kept in memory for a split
+        (validation is read every epoch) while that list object lives."""
+        hit = self._windows.get(id(examples))
+        if hit is not None and hit[0] is examples:
+            return hit[1]
+        w = encode_windows(examples, self.pre, self.tags, self.max_length, self.stride)
+        if store:
+            if len(self._windows) >= 4:
+                self._windows.pop(next(iter(self._windows)))
+            self._windows[id(examples)] = (examples, w)
+        return w
 
     def _formatted(self, texts: list[str]) -> list[str]:
         fmt = self.text_format
@@ -105,7 +126,9 @@ class Collator:
         )
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
-    def __call__(self, items: Rows | list[tuple[Example, Any]]) -> dict[str, Any]:
+    def __call__(self, items: Rows | WindowRows | list[tuple[Example, Any]]) -> dict[str, Any]:
+        if isinstance(items, WindowRows):
+            return collate_windows(items, self.tokens.pad_id)
         if isinstance(items, Rows):
             if items.dataset.tokens is not None:
                 return self._from_tokens(items.dataset.tokens, items)
