@@ -123,6 +123,16 @@ def test_ner_adapter_trains_scores_entities_and_predicts_spans(fx):
         assert e["label"] in ("POS", "NEG")
     again = evaluate_adapter(res.ref)
     assert again["f1"] == pytest.approx(test["f1"])
+    from typer.testing import CliRunner
+    from vadapt.cli import app
+
+    out = CliRunner().invoke(app, ["evaluate", res.ref])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["entity", "precision", "recall", "f1-score", "support"]
+    assert [ln.split()[0] for ln in lines[1:3]] == ["neg", "pos"]
+    assert lines[3].split()[:2] == ["micro", "avg"]
+    assert float(lines[3].split()[4]) == pytest.approx(test["f1"], abs=1e-4)
 
 
 def test_bioes_tagging_and_a_lora_adapter_round_trip(fx):

@@ -153,9 +153,36 @@ def evaluate_cmd(
     metrics = evaluate_adapter(adapter, split=split, data=data, registry=registry)
     if as_json:
         typer.echo(_dump(metrics))
+    elif "token_accuracy" in metrics:  # token classification: the per-entity report
+        typer.echo("\n".join(entity_report(metrics)))
     else:
         for k, v in sorted(metrics.items()):
             typer.echo(f"{k}\t{v:.6g}")
+
+
+def entity_report(metrics: dict[str, float]) -> list[str]:
+    """seqeval's classification report from the kit's keys: one row per entity type,
+    then the micro and macro averages and the strict-mode scores."""
+    types = sorted(k[6:-8] for k in metrics if k.startswith("class.") and k.endswith(".support"))
+    rows = [f"{'entity':<16}{'precision':>10}{'recall':>10}{'f1-score':>10}{'support':>9}"]
+    for t in types:
+        m = {f: metrics[f"class.{t}.{f}"] for f in ("precision", "recall", "f1", "support")}
+        rows.append(
+            f"{t:<16}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}"
+            f"{int(m['support']):>9d}"
+        )
+    total = int(sum(metrics[f"class.{t}.support"] for t in types))
+    rows.append(
+        f"{'micro avg':<16}{metrics['precision']:>10.4f}{metrics['recall']:>10.4f}"
+        f"{metrics['f1']:>10.4f}{total:>9d}"
+    )
+    rows.append(f"{'macro avg':<16}{'':>10}{'':>10}{metrics['macro_f1']:>10.4f}{total:>9d}")
+    rows.append(
+        f"{'strict (scheme)':<16}{metrics['strict_precision']:>10.4f}"
+        f"{metrics['strict_recall']:>10.4f}{metrics['strict_f1']:>10.4f}{total:>9d}"
+    )
+    rows.append(f"token accuracy {metrics['token_accuracy']:.4f}   loss {metrics['loss']:.4f}")
+    return rows
 
 
 def predict_cmd(
