@@ -135,7 +135,7 @@ def test_ner_adapter_trains_scores_entities_and_predicts_spans(fx):
     assert float(lines[3].split()[4]) == pytest.approx(test["f1"], abs=1e-4)
 
 
-def test_bioes_tagging_and_a_lora_adapter_round_trip(fx):
+def test_bioes_tagging_and_a_lora_adapter_round_trip_and_serve(fx, tmp_path):
     cfg = base_config("fx/tokens", epochs=2, tagging="bioes")
     cfg["method"] = {"name": "lora"}
     res = adapt(cfg, progress=False)
@@ -148,6 +148,16 @@ def test_bioes_tagging_and_a_lora_adapter_round_trip(fx):
     lm = load_adapter(res.ref)
     after, _ = infer(lm.model, lm.ctx, examples)
     np.testing.assert_allclose(before[0], after[0], atol=1e-5)
+    from vadapt.serving import AdapterPool
+
+    with AdapterPool(max_resident=2) as pool:  # what vadapt serve answers with
+        assert pool.predict(str(res.ref), examples) == predict(str(res.ref), examples)
+    from peft import PeftModel
+    from transformers import AutoModel
+    from vadapt_registry import Registry
+
+    out = Registry().materialize(res.ref, tmp_path / "adapter")  # peft reads it as it is
+    PeftModel.from_pretrained(AutoModel.from_pretrained(str(fx.tiny_bert)), str(out))
 
 
 def test_bad_entity_data_augmentation_and_fewshot_are_refused(fx):
