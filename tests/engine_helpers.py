@@ -478,6 +478,14 @@ def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_llama(tmp_path_factory.mktemp("tiny-llama") / "tiny-llama")
 
 
+@pytest.fixture
+def lm_fx(fx: Any, tiny_llama_dir: Path) -> Any:
+    """``fx`` with backbone ``tiny-llama`` registered too (decoder methods)."""
+    rec = fx.host.register(llama_plugin(tiny_llama_dir), "fx-llama", distribution="vadapt-fx")
+    assert rec.status == "ok", rec.error
+    return fx
+
+
 def llama_plugin(tiny_llama: Path) -> types.ModuleType:
     """Registers backbone ``tiny-llama`` (next to the fixture plugin's)."""
     mod = types.ModuleType("fx_llama_plugin")

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from engine_helpers import (  # noqa: F401
     base_config,
     fx,
-    llama_plugin,
+    lm_fx,
     text_examples,
     tiny_bert_dir,
     tiny_llama_dir,
@@ -25,13 +25,6 @@ from vadapt import CorruptAdapter, InvalidConfig
 from vadapt.engine import adapt
 from vadapt.engine.evaluate import infer
 from vadapt.engine.load import load_adapter
-
-
-@pytest.fixture
-def lm_fx(fx, tiny_llama_dir):
-    rec = fx.host.register(llama_plugin(tiny_llama_dir), "fx-llama", distribution="vadapt-fx")
-    assert rec.status == "ok", rec.error
-    return fx
 
 
 def _config(method: dict, **train) -> dict:

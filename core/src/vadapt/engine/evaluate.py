@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,31 @@ def to_device(batch: Any, device: Any) -> Any:
     return batch
 
 
+@contextmanager
+def evaluating(model: Any) -> Iterator[None]:
+    """Eval mode for the block. ``.eval()``/``.train()`` walk every submodule (at 64
+    resident adapters that is most of a request's time): only a model that is training
+    (the validation pass) is toggled, and put back after."""
+    was_training = model.training
+    if was_training:
+        model.eval()
+    try:
+        yield
+    finally:
+        if was_training:
+            model.train()
+
+
+def forward(model: Any, ctx: EvalContext, batch: dict[str, Any]) -> torch.Tensor:
+    """Float32 logits of one batch, under the context's autocast."""
+    with torch.autocast(
+        device_type=torch.device(ctx.device).type,
+        dtype=ctx.autocast_dtype,
+        enabled=ctx.autocast_dtype is not None,
+    ):
+        return model(batch).float()  # type: ignore[no-any-return]
+
+
 @torch.no_grad()
 def infer(
     model: Any,
@@ -65,22 +91,12 @@ def infer(
         batch_sampler=[order[i : i + bs].tolist() for i in range(0, len(order), bs)],
         collate_fn=ctx.collator,
     )
-    # .eval()/.train() walk every submodule (at 64 resident adapters that is most of a
-    # request's time): toggle only a model that is training (the validation pass).
-    was_training = model.training
-    if was_training:
-        model.eval()
     outs: list[Any] = []
     total, n = 0.0, 0
-    try:
+    with evaluating(model):
         for batch in loader:
             batch = to_device(batch, ctx.device)
-            with torch.autocast(
-                device_type=torch.device(ctx.device).type,
-                dtype=ctx.autocast_dtype,
-                enabled=ctx.autocast_dtype is not None,
-            ):
-                logits = model(batch).float()
+            logits = forward(model, ctx, batch)
             bs = len(batch["groups"]) if kind == HeadKind.RANKING else logits.shape[0]
             if kind == HeadKind.RANKING:
                 for i, g in enumerate(batch["groups"]):
@@ -101,14 +117,12 @@ def infer(
             else:
                 mean, std = ctx.target_norm
                 outs.append(logits.squeeze(-1).cpu().numpy() * std + mean)
-    finally:
-        if was_training:
-            model.train()
     if kind == HeadKind.RANKING:
         return [outs[i] for i in np.argsort(order)], total / max(n, 1)
     return np.concatenate(outs, axis=0)[np.argsort(order)], total / max(n, 1)
 
 
+@torch.no_grad()
 def infer_tokens(
     model: Any, ctx: EvalContext, examples: Sequence[Example], store: bool = False
 ) -> tuple[list[np.ndarray], float]:
@@ -127,27 +141,16 @@ def infer_tokens(
     )
     out = empty_predictions(windows, ctx.labels)
     total, n = 0.0, 0
-    was_training = model.training
-    if was_training:
-        model.eval()
-    try:
+    with evaluating(model):
         for batch in loader:
             index = batch.pop("windows")
             batch = to_device(batch, ctx.device)
-            with torch.autocast(
-                device_type=torch.device(ctx.device).type,
-                dtype=ctx.autocast_dtype,
-                enabled=ctx.autocast_dtype is not None,
-            ):
-                logits = model(batch).float()
+            logits = forward(model, ctx, batch)
             labelled = int((batch["labels"] != -100).sum())
             if labelled:
                 total += float(ctx.loss_fn(logits, batch)) * labelled
                 n += labelled
             stitch(windows, index, torch.softmax(logits, -1).cpu().numpy(), out)
-    finally:
-        if was_training:
-            model.train()
     return out, (total / n if n else float("nan"))
 
 
