@@ -176,7 +176,7 @@ class Prepared:
     optimizer: Any
     loader: Any
     scheduler: Any
-    dataset: ExampleDataset
+    dataset: ExampleDataset | Windows
     generator: torch.Generator
     total: int
     sampler: LengthGroupedBatches | None = None
@@ -224,7 +224,7 @@ def prepare(
     return Prepared(model, optimizer, loader, scheduler, dataset, gen, total, sampler)
 
 
-def _lengths(dataset: ExampleDataset, task: TaskSpec) -> list[int]:
+def _lengths(dataset: ExampleDataset | Windows, task: TaskSpec) -> list[int]:
     """Token lengths of the training texts, for ``train.group_by_length``."""
     if isinstance(dataset, Windows):
         return dataset.lengths.tolist()

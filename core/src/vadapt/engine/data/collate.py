@@ -96,8 +96,6 @@ class Collator:
     def tokenized(self, examples: Sequence[Example], store: bool = True) -> Tokens | None:
         """``examples``' texts tokenised once (None when they are not single texts);
         ``store``: read and write the cache (a split), else tokenise only (requests)."""
-        if self.task.head == HeadKind.TOKEN_CLASSIFICATION:
-            return self.windows(examples, store)  # type: ignore[return-value]
         texts = text_of(self.task, examples)
         if texts is None or not texts:
             return None
