@@ -164,6 +164,52 @@ class OutputConfig(_Section):
     )
 
 
+STRATEGIES = ("naive", "replay", "ewc", "lwf", "l2", "olora")
+"""Continual strategies (``continual.strategy``); docs/continual.md gives each one's cost."""
+
+
+class ContinualConfig(_Section):
+    """Continue a stored adapter on new data (``vadapt adapt --from``, ``vadapt retrain``,
+    ``vadapt continual``) and what keeps it from forgetting (docs/continual.md)."""
+
+    parent: str | None = Field(
+        None,
+        description="stored adapter name@version to continue from (same backbone; its method, "
+        "options and labels carry over, new labels grow the head); recorded as lineage parent",
+    )
+    strategy: Literal["naive", "replay", "ewc", "lwf", "l2", "olora"] = Field(
+        "naive",
+        description="naive = plain fine-tuning; replay = rehearse a reservoir of earlier "
+        "examples; ewc = elastic weight consolidation (diagonal Fisher); lwf = distil the "
+        "parent's outputs; l2 = pull towards the parent's weights; olora = a new LoRA per "
+        "experience, orthogonal to the earlier ones (LoRA only)",
+    )
+    replay_size: int = Field(
+        200, ge=1, le=1_000_000, description="replay: examples kept in the reservoir buffer"
+    )
+    ewc_lambda: float = Field(
+        100.0, ge=0, description="ewc: weight of the Fisher-weighted distance to the parent"
+    )
+    fisher_examples: int = Field(
+        512, ge=1, description="ewc: training examples the diagonal Fisher is estimated on"
+    )
+    lwf_alpha: float = Field(1.0, ge=0, description="lwf: weight of the distillation term")
+    lwf_temperature: float = Field(2.0, gt=0, le=100, description="lwf: softmax temperature")
+    l2_weight: float = Field(
+        1.0, ge=0, description="l2: weight of the squared distance to the parent's weights"
+    )
+    olora_lambda: float = Field(
+        0.5, ge=0, description="olora: weight of the orthogonality penalty |A_new A_old^T|^2"
+    )
+    retain: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="refuse to save (exit 12) when the headline metric on the parent's test "
+        "data falls below this fraction of the parent's own (e.g. 0.98)",
+    )
+
+
 class AdaptConfig(_Section):
     """Everything one ``vadapt adapt`` run needs."""
 
@@ -180,6 +226,7 @@ class AdaptConfig(_Section):
     augment: AugmentConfig = Field(default_factory=AugmentConfig)  # type: ignore[arg-type]
     adversarial: AdversarialConfig = Field(default_factory=AdversarialConfig)  # type: ignore[arg-type]
     output: OutputConfig = Field(default_factory=OutputConfig)  # type: ignore[arg-type]
+    continual: ContinualConfig = Field(default_factory=ContinualConfig)  # type: ignore[arg-type]
 
     @field_validator("method", mode="before")
     @classmethod

@@ -91,6 +91,72 @@ DEFAULT_HEADLINE: dict[HeadKind, tuple[str, ...]] = {
 LOWER_IS_BETTER = frozenset(("loss", "mae", "rmse", "mse", "ece", "brier"))
 
 
+STREAM_KINDS = ("domain", "time", "class")
+"""What changes between a stream's experiences: the data's domain, its period, or its
+classes (class-incremental: each experience brings new labels)."""
+
+
+@dataclass(frozen=True)
+class Experience:
+    """One ordered slice of a continual stream (``vadapt continual``).
+
+    ``data``: options merged over the task's ``data:`` section to load this slice (a
+    domain, a period); ``labels``: class-incremental slices keep only the examples of these
+    labels (every split). An experience is loaded through the task's own ``load_data``.
+    """
+
+    name: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _check_slug(self.name, "experience name", "Experience")
+        if isinstance(self.labels, str):
+            raise ValueError(f"Experience {self.name!r}: labels must be a sequence of names")
+        object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "data", dict(self.data))
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """An ordered sequence of experiences a task's adapter learns one after another."""
+
+    kind: str
+    experiences: tuple[Experience, ...]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in STREAM_KINDS:
+            raise ValueError(f"Stream: kind {self.kind!r} is not one of {', '.join(STREAM_KINDS)}")
+        exps = tuple(self.experiences)
+        if len(exps) < 2:
+            raise ValueError("Stream: a stream needs at least two experiences")
+        names = [e.name for e in exps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Stream: experience names repeat: {names}")
+        if self.kind == "class":
+            seen: set[str] = set()
+            for e in exps:
+                if not e.labels:
+                    raise ValueError(
+                        f"Stream: class-incremental experience {e.name!r} names no labels"
+                    )
+                if seen & set(e.labels):
+                    raise ValueError(
+                        f"Stream: experience {e.name!r} repeats labels {sorted(seen & set(e.labels))}"
+                    )
+                seen |= set(e.labels)
+        object.__setattr__(self, "experiences", exps)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.experiences)
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     """A task a plugin offers: ``vertical/task`` id, its data and how it is scored.
@@ -128,6 +194,9 @@ class TaskSpec:
     - ``label_words``: the word a language model answers the prompt with for each label
       (the verbalizer of ``lm-zero-shot`` and ``in-context``); default the label's name as
       words (:meth:`word`).
+
+    ``streams``: named continual streams (:class:`Stream`) over the task's data, for
+    ``vadapt continual`` (``vadapt.continual``).
     """
 
     id: str
@@ -147,6 +216,7 @@ class TaskSpec:
     positive_label: str | None = None
     prompt: str = ""
     label_words: Mapping[str, str] = field(default_factory=dict)
+    streams: Mapping[str, Stream] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         owner = f"TaskSpec {self.id!r}"
@@ -192,6 +262,11 @@ class TaskSpec:
                 raise ValueError(f"{owner}: {name} name unknown labels {sorted(unknown)}")
         prompt = check_prompt(self.prompt or self._default_prompt(), owner)
         object.__setattr__(self, "prompt", prompt)
+        for name, stream in dict(self.streams).items():
+            _check_slug(name, "stream name", owner)
+            if not isinstance(stream, Stream):
+                raise ValueError(f"{owner}: stream {name!r} must be a vadapt.Stream")
+        object.__setattr__(self, "streams", dict(self.streams))
 
     def _default_prompt(self) -> str:
         choices = f" ({' / '.join(self.describe_name(lab) for lab in self.labels)})"

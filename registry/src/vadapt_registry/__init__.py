@@ -19,6 +19,7 @@ from vadapt_registry.errors import (
     NotFound,
     PluginError,
     RegistryBusy,
+    RetentionFailed,
     TrainingDiverged,
     VadaptError,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "PluginError",
     "Registry",
     "RegistryBusy",
+    "RetentionFailed",
     "TrainingDiverged",
     "UnsafeFile",
     "VadaptError",

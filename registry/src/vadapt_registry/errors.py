@@ -81,6 +81,13 @@ class BelowBaseline(VadaptError):
     exit_code = 11
 
 
+class RetentionFailed(VadaptError):
+    """A continued adapter fell below its retention floor on the data its parent learnt
+    (``--retain``); it was not saved."""
+
+    exit_code = 12
+
+
 class InvalidName(InvalidConfig):
     """An adapter or vertical name that could escape the registry or is unusable."""
 
@@ -99,5 +106,6 @@ EXIT_CODES: dict[str, int] = {
         NotFound,
         TrainingDiverged,
         BelowBaseline,
+        RetentionFailed,
     )
 }
