@@ -4,7 +4,8 @@
 
 - backbones ``tiny-bert`` (a 2-layer, 32-wide BERT saved as a normal HF directory, with
   MiniLM's tokenizer) and ``tiny-cnn`` (two conv blocks, image features of width 16);
-- tasks ``fx/text`` (classification), ``fx/multi`` (multilabel), ``fx/reg`` (regression),
+- tasks ``fx/text`` (classification), ``fx/stream`` (continual streams over a domain
+  shift and new classes), ``fx/multi`` (multilabel), ``fx/reg`` (regression),
   ``fx/rank`` (ranking), ``fx/image`` (image classification), ``fx/diverge`` (a head that
   turns NaN after a few training steps), ``fx/text-data-labels`` (labels from the data);
 - an ``evaluate`` hook (``fx.positive_rate``), an ``augment`` hook that marks texts, an
@@ -25,11 +26,13 @@ from typing import Any, Literal
 import numpy as np
 import pytest
 from pydantic import BaseModel, ConfigDict
-from vadapt import BackboneSpec, LoadedBackbone, Splits, TaskSpec, hookimpl
+from vadapt import BackboneSpec, Experience, LoadedBackbone, Splits, Stream, TaskSpec, hookimpl
 from vadapt.plugins import create_host, reset_host
 
 POS = ["great", "excellent", "wonderful", "delicious", "fresh", "love"]
 NEG = ["awful", "terrible", "stale", "rotten", "broken", "hate"]
+POS_B = ["sunny", "warm", "bright", "calm", "clear", "mild"]
+NEG_B = ["stormy", "cold", "grey", "windy", "foggy", "icy"]
 FILL = ["the", "food", "was", "really", "and", "box", "snack", "taste"]
 
 CALLS: dict[str, int] = {}
@@ -47,6 +50,7 @@ class FxData(BaseModel):
         "drop_label",
         "overlap",
     ] = "ok"
+    domain: Literal["a", "b", "mixed", "flip", "none"] = "a"  # fx/stream only
     n_train: int = 48
     n_eval: int = 16
     seed: int = 0
@@ -58,13 +62,31 @@ def _sentence(r: random.Random, words: list[str]) -> str:
     return " ".join(body)
 
 
-def text_examples(n: int, seed: int) -> list[dict[str, Any]]:
+def text_examples(
+    n: int, seed: int, words: tuple[list[str], list[str]] = (POS, NEG), names=("pos", "neg")
+) -> list[dict[str, Any]]:
     r = random.Random(seed)
     out = []
     for i in range(n):
-        lab = "pos" if i % 2 == 0 else "neg"
-        out.append({"text": _sentence(r, POS if lab == "pos" else NEG), "label": lab, "id": i})
+        lab = i % 2
+        out.append({"text": _sentence(r, words[lab]), "label": names[lab], "id": i})
     return out
+
+
+def stream_examples(domain: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """fx/stream: domain ``a`` (food words), ``b`` (weather words, the same labels) and
+    ``mixed`` (``a`` plus ``b`` labelled up/down: new classes), ``flip`` (``a`` with its
+    labels swapped: a concept drift that makes forgetting certain)."""
+    if domain == "a":
+        return text_examples(n, seed)
+    if domain == "flip":
+        return text_examples(n, seed, names=("neg", "pos"))
+    if domain == "b":
+        return text_examples(n, seed + 100, (POS_B, NEG_B))
+    if domain == "none":
+        return []
+    up = text_examples(n, seed + 100, (POS_B, NEG_B), ("up", "down"))
+    return text_examples(n, seed) + [{**ex, "id": ex["id"] + n} for ex in up]
 
 
 def entity_examples(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -273,6 +295,29 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
             **kw,
         )
         yield TaskSpec(
+            id="fx/stream",
+            modality="text",
+            head="classification",
+            description="continual streams: a domain shift and new classes",
+            streams={
+                "domains": Stream(
+                    "domain", (Experience("a", {"domain": "a"}), Experience("b", {"domain": "b"}))
+                ),
+                "classes": Stream(
+                    "class",
+                    (
+                        Experience("food", {"domain": "mixed"}, ("pos", "neg")),
+                        Experience("weather", {"domain": "mixed"}, ("up", "down")),
+                    ),
+                ),
+                "hollow": Stream(
+                    "domain",
+                    (Experience("a", {"domain": "a"}), Experience("x", {"domain": "none"})),
+                ),
+            },
+            **kw,
+        )
+        yield TaskSpec(
             id="fx/image",
             modality="image",
             head="classification",
@@ -289,6 +334,9 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
             tr, va, te = image_examples(n, s), image_examples(m, s + 1), image_examples(m, s + 2)
         elif task.id == "fx/rank":
             tr, va, te = rank_examples(n, s), rank_examples(m, s + 1), rank_examples(m, s + 2)
+        elif task.id == "fx/stream":
+            d = config.domain
+            tr, va, te = (stream_examples(d, k, s + i) for i, k in enumerate((n, m, m)))
         else:
             tr, va, te = text_examples(n, s), text_examples(m, s + 1), text_examples(m, s + 2)
             if task.id == "fx/multi":

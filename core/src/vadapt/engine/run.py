@@ -83,9 +83,17 @@ def adapt(
     h = hooks or default_hooks()
     h.methods()  # this host's plugin methods validate in build_config
     res = resolve(build_config(config), h)  # every config error before any data or model loads
-    splits, labels = _prepare_data(res, h)
+    res, plan = continual_plan(res, h, registry)  # --from: the parent, verified
+    splits, labels = _prepare_data(res, h, plan)
     reg = _open_registry(res, registry)
-    fitted = fit_and_score(res, h, splits, labels, progress=progress, t_start=t_start)
+    fitted = fit_and_score(
+        res, h, splits, labels, progress=progress, t_start=t_start, continual=plan
+    )
+    if plan is not None:
+        from vadapt.continual.engine import retention_gate
+
+        run = fitted.run
+        retention_gate(plan, res, h, run.model, run.ctx, run.outcome.context)
     keep = res.config.output.allow_below_baseline or reg is None  # unsaved: the gate reports
     manifest = save_fitted(fitted, h, reg, allow_below_baseline=keep)
     return _result(fitted.run, manifest, fitted.metrics, fitted.baselines, fitted.gate, t_start)
@@ -115,11 +123,13 @@ def fit_and_score(
     progress: bool = True,
     baselines: tuple[dict[str, dict[str, float]], dict[str, str]] | None = None,
     t_start: float | None = None,
+    continual: Any = None,
 ) -> Fitted:
     """Fit on ``splits`` and score on its test split; ``baselines`` (metrics, notes) already
-    computed on the same splits are reused instead of recomputed (``vadapt.fewshot``)."""
+    computed on the same splits are reused instead of recomputed (``vadapt.fewshot``);
+    ``continual``: a ``vadapt.continual.engine.Plan`` (continue a parent, a strategy)."""
     t_start = time.perf_counter() if t_start is None else t_start
-    run = _fit(res, h, splits, labels, progress)
+    run = _fit(res, h, splits, labels, progress, continual)
     metrics, scored, notes = _score(run, res, h, splits, labels, baselines)
     return Fitted(res, run, splits, labels, metrics, scored, notes, t_start)
 
@@ -152,17 +162,36 @@ def save_fitted(
             f.gate,
             f.t_start,
         )
+        plan = f.run.continual
+        if plan is not None:
+            draft["training"]["continual"] = jsonable(plan.record())
         draft["training"].update(jsonable(training or {}))
-        manifest = commit(f.run.model, draft, reg, version=f.res.config.output.version)
+        extra = plan.strategy.write if plan is not None else None
+        manifest = commit(f.run.model, draft, reg, version=f.res.config.output.version, extra=extra)
     f.run.accelerator.wait_for_everyone()
     return manifest
 
 
-def _prepare_data(res: Resolved, h: Any) -> tuple[Splits, tuple[str, ...]]:
+def continual_plan(res: Resolved, h: Any, registry: Any) -> tuple[Resolved, Any]:
+    """``res`` and its continual plan (None unless continuing or a strategy is set)."""
+    cc = res.config.continual
+    if cc.parent is None and cc.strategy == "naive":
+        return res, None  # the usual run: vadapt.continual (torch) is not imported
+    from vadapt.continual.engine import plan
+
+    return plan(res, h, registry)
+
+
+def _prepare_data(res: Resolved, h: Any, plan: Any = None) -> tuple[Splits, tuple[str, ...]]:
     from vadapt.engine.data.checks import check_splits, resolve_labels
 
     splits = _limit(h.load_data(res.task, res.data_config), res.config)
     labels = resolve_labels(res.task, splits, res.config.train.tagging)
+    if plan is not None and plan.parent is not None:
+        from vadapt.continual.parent import continued_splits, merged_labels
+
+        labels = merged_labels(res.task, plan.parent, labels)
+        splits = continued_splits(splits, plan.parent)
     check_splits(res.task, splits, labels)
     return splits, labels
 
@@ -193,6 +222,7 @@ class Run:
     trainable: int
     total: int
     log_path: Path | None
+    continual: Any = None  # the vadapt.continual Plan of a continued run
 
 
 def _find_unused_parameters(cfg: AdaptConfig) -> bool:
@@ -235,7 +265,14 @@ def _target_norm(task: Any, targets: np.ndarray) -> tuple[float, float]:
     return (float(np.mean(targets)), std if std > 1e-12 else 1.0)
 
 
-def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progress: bool) -> Run:
+def _fit(
+    res: Resolved,
+    h: Any,
+    splits: Splits,
+    labels: tuple[str, ...],
+    progress: bool,
+    plan: Any = None,
+) -> Run:
     from accelerate.utils import set_seed
 
     from vadapt.backbones import backbone_fingerprint
@@ -255,9 +292,19 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
     accelerator, mixed = _accelerator(cfg)
     set_seed(cfg.train.seed)
     fingerprint = backbone_fingerprint(spec)
+    parent = plan.parent if plan is not None else None
+    if parent is not None:
+        from vadapt.continual.parent import check_backbone
+
+        check_backbone(parent, fingerprint, res.backbone_ref)
     loaded = load_backbone(spec, cfg)
     prefer_eager_attention(loaded.model, mixed, accelerator.device.type)
-    model = build_model(task, spec, loaded, cfg.method, labels, cfg, h)
+    peft_config = parent.peft_config if parent is not None else None
+    model = build_model(task, spec, loaded, cfg.method, labels, cfg, h, peft_config=peft_config)
+    if parent is not None:
+        from vadapt.continual.parent import warm_start
+
+        plan.growth = warm_start(model, parent, labels, plan.strategy.load_adapter)
     if cfg.train.fast_dropout and accelerator.device.type == "cpu":
         from vadapt.engine.dropout import use_fast_dropout
 
@@ -282,6 +329,14 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
     from vadapt.methods import get_method
 
     fit = get_method(cfg.method.name).fit or train
+    kw: dict[str, Any] = {}
+    train_examples = splits.train
+    if plan is not None:  # continual: only the engine's loop (checked in the plan)
+        train_examples = plan.strategy.training_examples(list(splits.train))
+        plan.strategy.start(model, labels)
+        kw["strategy"] = plan.strategy
+        if plan.on_start is not None:
+            plan.on_start(model, ctx)
     outcome = fit(
         model=model,
         accelerator=accelerator,
@@ -290,14 +345,27 @@ def _fit(res: Resolved, h: Any, splits: Splits, labels: tuple[str, ...], progres
         task=task,
         cfg=cfg,
         lr=effective_lr(cfg),
-        train_examples=splits.train,
+        train_examples=train_examples,
         val_examples=splits.validation,
         log_path=log_path,
         progress=progress,
+        **kw,
     )
     model = accelerator.unwrap_model(model)
+    if plan is not None:
+        plan.strategy.finish(model, ctx, splits.train)
     return Run(
-        model, accelerator, ctx, loaded, outcome, fingerprint, mixed, trainable, total, log_path
+        model,
+        accelerator,
+        ctx,
+        loaded,
+        outcome,
+        fingerprint,
+        mixed,
+        trainable,
+        total,
+        log_path,
+        plan,
     )
 
 

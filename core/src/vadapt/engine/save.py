@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,16 @@ def plugin_versions(host: Any) -> dict[str, str]:
 
 
 def commit(
-    model: Any, draft: dict[str, Any], registry: Registry, *, version: int | str | None
+    model: Any,
+    draft: dict[str, Any],
+    registry: Registry,
+    *,
+    version: int | str | None,
+    extra: Callable[[Path], list[str]] | None = None,
 ) -> Manifest:
-    """Save method weights + head as safetensors and the manifest, atomically."""
+    """Save method weights + head as safetensors and the manifest, atomically.
+    ``extra(directory)`` writes more files of the adapter there and names them (a
+    continual strategy's Fisher estimate or replay buffer)."""
     from safetensors.torch import save_file
 
     with tempfile.TemporaryDirectory(prefix="vadapt-save-") as tmp:
@@ -77,5 +85,6 @@ def commit(
         names = model.adaptation.save(d)
         head = {k: v.detach().cpu().contiguous() for k, v in model.head.state_dict().items()}
         save_file(head, str(d / HEAD_FILE), metadata={"format": "pt"})
-        files = {n: d / n for n in [*names, HEAD_FILE]}
+        more = extra(d) if extra is not None else []
+        files = {n: d / n for n in [*names, HEAD_FILE, *more]}
         return registry.save(draft, files, version=version)

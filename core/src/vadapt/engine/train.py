@@ -180,6 +180,19 @@ class Prepared:
     generator: torch.Generator
     total: int
     sampler: LengthGroupedBatches | None = None
+    strategy: Any = None  # a continual strategy (``vadapt.continual``): penalty, after_step
+
+
+def training_dataset(
+    task: TaskSpec, ctx: EvalContext, examples: Sequence[Example]
+) -> ExampleDataset | Windows:
+    """The rows a training loader draws: examples with their targets and token ids (token
+    classification: a document's windows)."""
+    if task.head == HeadKind.TOKEN_CLASSIFICATION:
+        return ctx.collator.windows(examples)
+    return ExampleDataset(
+        examples, references(task, examples, ctx.labels), ctx.collator.tokenized(examples)
+    )
 
 
 def prepare(
@@ -194,15 +207,7 @@ def prepare(
     from transformers import get_scheduler
 
     tc = cfg.train
-    dataset: Any
-    if task.head == HeadKind.TOKEN_CLASSIFICATION:  # a document's windows are its rows
-        dataset = ctx.collator.windows(train_examples)
-    else:
-        dataset = ExampleDataset(
-            train_examples,
-            references(task, train_examples, ctx.labels),
-            ctx.collator.tokenized(train_examples),
-        )
+    dataset = training_dataset(task, ctx, train_examples)
     gen = torch.Generator()
     gen.manual_seed(tc.seed)
     sampler = None
@@ -266,12 +271,18 @@ def _step(
             out.hook_seconds += time.perf_counter() - t0
             if extra is not None:
                 loss = loss + adv.weight * extra
+        if p.strategy is not None:
+            term = p.strategy.penalty(raw_model, batch, logits)
+            if term is not None:
+                loss = loss + term
         _check_finite(loss, accelerator, task, out.steps + 1, epoch)
         accelerator.backward(loss)
         if accelerator.sync_gradients and cfg.train.grad_clip > 0:
             accelerator.clip_grad_norm_(p.model.parameters(), cfg.train.grad_clip)
         p.optimizer.step()
         p.optimizer.zero_grad(set_to_none=True)
+        if p.strategy is not None:
+            p.strategy.after_step(raw_model)
 
 
 def _check_finite(loss: Any, accelerator: Any, task: TaskSpec, step: int, epoch: int) -> None:
@@ -372,10 +383,13 @@ def train(
     val_examples: Sequence[Example],
     log_path: Path | None,
     progress: bool = True,
+    strategy: Any = None,
 ) -> TrainOutcome:
+    """``strategy``: a continual strategy adding its penalty to each step's loss."""
     out = TrainOutcome()
     raw_model = model
     p = prepare(model, accelerator, ctx, task, cfg, lr, train_examples)
+    p.strategy = strategy
     main = accelerator.is_main_process
     validate = Validator(
         raw_model, ctx, hooks, task, cfg, val_examples, log_path if main else None, out
