@@ -22,8 +22,10 @@ def test_defaults_are_complete_and_valid():
         "data",
         "augment",
         "adversarial",
+        "continual",
         "output",
     }
+    assert cfg.continual.parent is None and cfg.continual.strategy == "naive"
 
 
 def test_yaml_and_json_files_load(tmp_path):
