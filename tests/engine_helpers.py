@@ -17,6 +17,7 @@ so a tiny model learns them in a few steps.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import types
@@ -51,6 +52,7 @@ class FxData(BaseModel):
         "overlap",
     ] = "ok"
     domain: Literal["a", "b", "mixed", "flip", "none"] = "a"  # fx/stream only
+    path: str | None = None  # fx/stream: a JSONL file of examples instead of a domain
     n_train: int = 48
     n_eval: int = 16
     seed: int = 0
@@ -334,6 +336,9 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
             tr, va, te = image_examples(n, s), image_examples(m, s + 1), image_examples(m, s + 2)
         elif task.id == "fx/rank":
             tr, va, te = rank_examples(n, s), rank_examples(m, s + 1), rank_examples(m, s + 2)
+        elif task.id == "fx/stream" and config.path:
+            rows = [json.loads(line) for line in Path(config.path).read_text().splitlines()]
+            tr, va, te = rows[: -2 * m], rows[-2 * m : -m], rows[-m:]
         elif task.id == "fx/stream":
             d = config.domain
             tr, va, te = (stream_examples(d, k, s + i) for i, k in enumerate((n, m, m)))

@@ -214,7 +214,7 @@ def test_olora_grows_the_rank_keeps_the_old_components_and_serves(fx):
 
 def test_olora_needs_lora(fx):
     parent = _first(fx, method="ia3")
-    with pytest.raises(InvalidConfig, match="olora adds LoRA components.*'ia3'"):
+    with pytest.raises(InvalidConfig, match=r"olora adds LoRA components.*'ia3'"):
         adapt(_cfg("b", parent=parent.ref, strategy="olora"), progress=False)
 
 
@@ -234,3 +234,112 @@ def test_the_retention_gate_refuses_a_version_that_forgot(fx):
         adapt(cfg, progress=False)
     assert err.value.exit_code == 12
     assert len(Registry(fx.root).list()) == before
+
+
+# -- the command line ---------------------------------------------------------------------
+
+CLI_FAST = [
+    *("--set", "train.epochs=2", "--set", "train.threads=1", "--set", "train.batch_size=8"),
+    *("--set", "train.max_length=24", "--set", "train.lr=5e-3", "--set", "train.patience=0"),
+    *("--set", "output.allow_below_baseline=true"),
+]
+
+
+def _cli(capsys, *args):
+    from vadapt.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return exc.value.code or 0, out.out, out.err
+
+
+def test_cli_adapt_from_continues_with_a_strategy(fx, capsys):
+    code, _, err = _cli(capsys, "adapt", "fx/stream", "--name", "st", "--no-progress", *CLI_FAST)
+    assert code == 0, err
+    args = ["adapt", "fx/stream", "--from", "st@1", "--strategy", "lwf", "--retain", "0.01"]
+    code, out, err = _cli(capsys, *args, "--set", "data.domain=b", "--no-progress", *CLI_FAST)
+    assert code == 0, err
+    assert "continued from st@1 with strategy lwf" in out and "retain floor 0.01" in out
+    m = load_adapter("st@2").manifest
+    assert m.parent == "st@1" and m.training["continual"]["retention"]["passed"] is True
+
+
+def test_cli_retain_without_a_parent_is_one_line(fx, capsys):
+    code, _, err = _cli(capsys, "adapt", "fx/stream", "--retain", "0.9", *CLI_FAST)
+    assert code == InvalidConfig.exit_code
+    assert "retention gate compares with a parent" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_continual_prints_the_scores_and_each_matrix(fx, capsys, tmp_path):
+    plot = tmp_path / "heat.png"
+    args = ["continual", "fx/stream", "--stream", "domains", "--strategies", "naive,replay"]
+    code, out, err = _cli(capsys, *args, "--no-save", "--plot", str(plot), *CLI_FAST)
+    assert code == 0, err
+    assert "ACC" in out and "BWT" in out and "forgetting" in out
+    assert "naive: R[i][j]" in out and "replay: R[i][j]" in out and "after \\ test" in out
+    assert plot.read_bytes()[:4] == b"\x89PNG" and "naive seed 0 after b" in err
+    code, out, _ = _cli(capsys, *args, "--no-save", "--plot", str(plot), "--json", *CLI_FAST)
+    data = json.loads(out)
+    assert code == 0 and [r["strategy"] for r in data["runs"]] == ["naive", "replay"]
+    assert len(data["runs"][0]["matrix"]) == 2 and data["saved"] == {}
+
+
+def test_cli_continual_refuses_an_unknown_strategy(fx, capsys):
+    args = ["continual", "fx/stream", "--stream", "domains", "--strategies", "naive,sgd"]
+    code, _, err = _cli(capsys, *args, *CLI_FAST)
+    assert code == InvalidConfig.exit_code and "unknown strategy ['sgd']" in err
+
+
+def _write_examples(path, domain, n=48, m=16):
+    from engine_helpers import stream_examples
+
+    rows = stream_examples(domain, n, 0) + stream_examples(domain, 2 * m, 1)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _trained_parent(capsys):
+    sets = ["--set", "train.epochs=10", "--set", "train.lr=3e-2"]  # learns domain a well
+    code, _, err = _cli(capsys, "adapt", "fx/stream", "--name", "st", *CLI_FAST, *sets)
+    assert code == 0, err
+
+
+def test_retrain_registers_the_next_version_behind_the_gate(fx, capsys, tmp_path):
+    _trained_parent(capsys)
+    new = _write_examples(tmp_path / "new.jsonl", "b")
+    code, out, err = _cli(
+        capsys, "retrain", "st", "--data", str(new), "--retain", "0.5", "--no-progress"
+    )
+    assert code == 0, err
+    assert "saved st@2" in out and "continued from st@1 with strategy lwf" in out
+    m = load_adapter("st@2").manifest
+    assert m.parent == "st@1" and m.training["config"]["data"]["path"] == str(new.resolve())
+    retention = m.training["continual"]["retention"]
+    assert retention["floor"] == 0.5 and retention["passed"] is True
+
+
+def test_retrain_on_data_that_makes_it_forget_is_refused_and_saves_nothing(fx, capsys, tmp_path):
+    from vadapt_registry import Registry
+
+    _trained_parent(capsys)
+    drift = _write_examples(tmp_path / "flip.jsonl", "flip")  # domain a, labels swapped
+    sets = ["--set", "train.epochs=4", "--set", "train.lr=2e-2"]
+    args = ["retrain", "st@1", "--data", str(drift), "--strategy", "naive", "--retain", "0.9"]
+    code, _, err = _cli(capsys, *args, "--no-progress", *sets)
+    assert code == RetentionFailed.exit_code == 12
+    assert "below --retain 0.9; nothing was saved" in err and len(err.strip().splitlines()) == 1
+    assert [m.ref for m in Registry(fx.root).list()] == ["st@1"]
+
+
+def test_retrain_names_a_missing_data_file(fx, capsys, tmp_path):
+    _trained_parent(capsys)
+    code, _, err = _cli(capsys, "retrain", "st", "--data", str(tmp_path / "nope.jsonl"))
+    assert code == InvalidConfig.exit_code and "no such file or directory" in err
+
+
+def test_tasks_lists_each_stream_in_order(fx, capsys):
+    code, out, _ = _cli(capsys, "tasks", "fx")
+    assert code == 0 and "stream domains (domain): a → b" in out
+    assert "stream classes (class): food → weather" in out

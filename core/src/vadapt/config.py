@@ -209,6 +209,16 @@ class ContinualConfig(_Section):
         "data falls below this fraction of the parent's own (e.g. 0.98)",
     )
 
+    @field_validator("retain")
+    @classmethod
+    def _retain_needs_parent(cls, value: float | None, info: Any) -> float | None:
+        if value is not None and not info.data.get("parent"):
+            raise ValueError(
+                "the retention gate compares with a parent: give continual.parent (--from "
+                "NAME@V) or drop retain"
+            )
+        return value
+
 
 class AdaptConfig(_Section):
     """Everything one ``vadapt adapt`` run needs."""

@@ -82,11 +82,12 @@ def _setup_logging(debug: bool) -> None:
 
 
 def _register_commands() -> None:
-    from vadapt.cli import demo, engine, fewshot, plugins, registry, serve
+    from vadapt.cli import continual, demo, engine, fewshot, plugins, registry, serve
 
     plugins.register(app)
     engine.register(app)
     fewshot.register(app)
+    continual.register(app)
     demo.register(app)
     serve.register(app)
     app.add_typer(registry.app, name="registry")

@@ -31,7 +31,9 @@ def adapt_cmd(
     backbone: str | None = typer.Option(
         None, "--backbone", "-b", help="backbone name or local HF directory"
     ),
-    name: str | None = typer.Option(None, "--name", help="adapter name (default: the task's name)"),
+    name: str | None = typer.Option(
+        None, "--name", help="adapter name (default: the task's name; with --from, the parent's)"
+    ),
     registry: str | None = typer.Option(
         None, "--registry", help="registry root (default: $VADAPT_HOME or user data dir)"
     ),
@@ -39,6 +41,22 @@ def adapt_cmd(
         False,
         "--allow-below-baseline",
         help="save an adapter that does not beat the majority baseline, tagged below-baseline",
+    ),
+    from_: str | None = typer.Option(
+        None,
+        "--from",
+        help="continue a stored adapter NAME@V (same backbone; new labels grow its head)",
+    ),
+    strategy: str | None = typer.Option(
+        None,
+        "--strategy",
+        help="continual strategy: naive, replay, ewc, lwf, l2, olora (docs/continual.md)",
+    ),
+    retain: float | None = typer.Option(
+        None,
+        "--retain",
+        help="with --from: refuse (exit 12) if the parent's test metric on its own data "
+        "falls below this fraction, e.g. 0.98",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="validate and print the resolved config; train nothing"
@@ -53,7 +71,11 @@ def adapt_cmd(
     """Adapt a backbone to TASK and save the adapter to the registry."""
     from vadapt.config import load_config, resolve
 
-    overrides = [*set_, *_option_overrides(backbone, name, registry, allow_below_baseline)]
+    overrides = [
+        *set_,
+        *_option_overrides(backbone, name, registry, allow_below_baseline),
+        *_continual_overrides(from_, strategy, retain),
+    ]
     cfg = load_config(config, overrides, task=task, method=method)
     res = resolve(cfg)
     if dry_run:
@@ -94,6 +116,14 @@ def _option_overrides(
     if allow_below_baseline:
         overrides.append("output.allow_below_baseline=true")
     return overrides
+
+
+def _continual_overrides(
+    parent: str | None, strategy: str | None, retain: float | None
+) -> list[str]:
+    """``--from``, ``--strategy`` and ``--retain`` as ``continual.*`` overrides."""
+    pairs = (("parent", parent), ("strategy", strategy), ("retain", retain))
+    return [f"continual.{key}={value}" for key, value in pairs if value is not None]
 
 
 def _resolved(cfg: Any, res: Any) -> dict[str, Any]:

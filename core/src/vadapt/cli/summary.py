@@ -74,7 +74,27 @@ def footer(result: Any) -> str:
     )
 
 
+def continual_line(record: Mapping[str, Any] | None) -> str | None:
+    """A continued run: what it continued from, how, and what it kept of the parent."""
+    if not record or not record.get("parent"):
+        return None
+    line = f"continued from {record['parent']} with strategy {record.get('strategy')}"
+    grown = record.get("new_labels")
+    if grown:
+        line += f", {grown} new label(s)"
+    r = record.get("retention")
+    if r:
+        kept = r["now"] / r["parent"] if r.get("parent") else float("nan")
+        line += (
+            f"; on the parent's test data {r['metric']} {num(r['now'])} against "
+            f"{num(r['parent'])} ({kept:.1%}, retain floor {r['floor']})"
+        )
+    return line
+
+
 def summary_lines(result: Any) -> list[str]:
-    """What follows the table: the gate warning (if any), then :func:`footer`."""
+    """What follows the table: the gate warning (if any), the continual line (a
+    continued run), then :func:`footer`."""
     warning = gate_warning(getattr(result, "gate", None))
-    return [*([warning] if warning else []), footer(result)]
+    cont = continual_line(getattr(result, "continual", None))
+    return [*([warning] if warning else []), *([cont] if cont else []), footer(result)]

@@ -65,8 +65,11 @@ def plan(
     if parent is not None:
         parent = dataclasses.replace(parent, peft_config=peft_config)
     cfg = res.config.model_copy(update={"method": method_cfg})
-    if parent is not None and parent.ref and not cfg.output.parent:
-        cfg.output = cfg.output.model_copy(update={"parent": parent.ref})
+    if parent is not None and parent.ref:
+        update = {"parent": cfg.output.parent or parent.ref}
+        if parent.task == res.task.id:  # the same task: the parent's next version by default
+            update["name"] = cfg.output.name or parent.ref.split("@", 1)[0]
+        cfg.output = cfg.output.model_copy(update=update)
     return dataclasses.replace(res, config=cfg), Plan(parent, strategy)
 
 

@@ -41,6 +41,7 @@ class AdaptResult:
     context: Any = None  # its EvalContext (collator, labels, device) for in-memory inference
     gate: dict[str, Any] | None = None  # the baseline gate's verdict (None: no majority)
     run_context: Any = None  # the RunContext learnt on validation (stored in the manifest)
+    continual: dict[str, Any] | None = None  # a continued run: parent, strategy, retention
 
 
 _RUN_NUMBERS = itertools.count(1)
@@ -463,4 +464,5 @@ def _result(
         main_process=run.accelerator.is_main_process,
         gate=gate,
         run_context=out.context,
+        continual=run.continual.record() if run.continual is not None else None,
     )
