@@ -14,16 +14,20 @@ import xml.etree.ElementTree as ET
 
 GOOD = """
 from pydantic import BaseModel, ConfigDict, Field
-from vadapt import Splits, TaskSpec, hookimpl
+from vadapt import Experience, Splits, Stream, TaskSpec, hookimpl
 
 class Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     n: int = Field(30, description="how many examples")
+    start: int = Field(0, description="number of the first example")
+
+PERIODS = Stream("time", (Experience("early"), Experience("late", {"start": 100})))
 
 @hookimpl
 def register_tasks():
     yield TaskSpec(id="kit/sent", modality="text", head="classification", labels=("pos", "neg"),
-                   description="x", data_model=Data, metric="kit.acc")
+                   description="x", data_model=Data, metric="kit.acc",
+                   streams={"periods": PERIODS})
     yield TaskSpec(id="kit/score", modality="text", head="regression", description="y")
 
 @hookimpl
@@ -31,7 +35,8 @@ def load_data(task, config):
     if task.head == "regression":
         rows = [{"text": f"t{i}", "label": float(i)} for i in range(20)]
     else:
-        rows = [{"text": f"t{i}", "label": ("pos", "neg")[i % 2]} for i in range(config.n)]
+        rows = [{"text": f"t{config.start + i}", "label": ("pos", "neg")[i % 2]}
+                for i in range(config.n)]
     return Splits(train=rows[:10], validation=rows[10:15], test=rows[15:])
 
 @hookimpl
@@ -62,7 +67,7 @@ def baselines(task, splits, encode):
 FLAWED = """
 import random, sys, types
 from pydantic import BaseModel
-from vadapt import Splits, TaskSpec, hookimpl
+from vadapt import Experience, Splits, Stream, TaskSpec, hookimpl
 
 sys.modules.setdefault("peft", types.ModuleType("peft"))  # as if it imported peft eagerly
 
@@ -70,7 +75,8 @@ class Loose(BaseModel):  # no extra="forbid", no field descriptions
     n: int = 10
 
 TASK = TaskSpec(id="flawed/sent", modality="text", head="classification", labels=("pos", "neg"),
-                description="x", data_model=Loose, metric="flawed.acc")
+                description="x", data_model=Loose, metric="flawed.acc",
+                streams={"twice": Stream("domain", (Experience("a"), Experience("b")))})
 ROWS = [{"text": f"t{i}", "label": ("pos", "neg")[i % 2]} for i in range(12)]
 
 @hookimpl
@@ -155,7 +161,8 @@ def run_contract(tmp_path):
 def test_contract_passes_a_correct_plugin_and_catches_every_defect(tmp_path):
     out, results = run_contract(tmp_path)
     good = {k: v for k, v in results.items() if k.startswith("TestGood::")}
-    assert len(good) == 18 and set(good.values()) == {"passed"}, out.stdout[-4000:]
+    assert good.pop("TestGood::test_streams[kit/score]") == "skipped"  # it declares none
+    assert len(good) == 19 and set(good.values()) == {"passed"}, out.stdout[-4000:]
     assert results["test_kit::test_fixtures"] == "passed", out.stdout[-4000:]
     flawed = {k.split("::")[1]: v for k, v in results.items() if k.startswith("TestFlawed::")}
     assert flawed == {
@@ -170,6 +177,7 @@ def test_contract_passes_a_correct_plugin_and_catches_every_defect(tmp_path):
         "test_evaluate[flawed/sent]": "failure",
         "test_baselines[flawed/sent]": "failure",
         "test_task_declarations[flawed/sent]": "passed",
+        "test_streams[flawed/sent]": "failure",
     }, out.stdout[-4000:]
     for message in (
         "imported ['peft']",
@@ -180,5 +188,6 @@ def test_contract_passes_a_correct_plugin_and_catches_every_defect(tmp_path):
         "adversarial loss has no gradient",
         "metric 'acc' must be namespaced",
         "returned {} for its own task",
+        "experiences' tests must be disjoint",
     ):
         assert message in out.stdout, message

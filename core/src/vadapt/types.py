@@ -145,10 +145,9 @@ class Stream:
                     raise ValueError(
                         f"Stream: class-incremental experience {e.name!r} names no labels"
                     )
-                if seen & set(e.labels):
-                    raise ValueError(
-                        f"Stream: experience {e.name!r} repeats labels {sorted(seen & set(e.labels))}"
-                    )
+                again = sorted(seen & set(e.labels))
+                if again:
+                    raise ValueError(f"Stream: experience {e.name!r} repeats labels {again}")
                 seen |= set(e.labels)
         object.__setattr__(self, "experiences", exps)
 

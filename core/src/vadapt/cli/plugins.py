@@ -173,6 +173,17 @@ def describe_task(spec: TaskSpec, plugin: str) -> dict[str, Any]:
         "metric_mode": spec.metric_mode,
         "data_model": spec.data_model.__name__,
         "data_fields": data_fields(spec.data_model),
+        "streams": {
+            name: {
+                "kind": st.kind,
+                "description": st.description,
+                "experiences": [
+                    {"name": e.name, "data": dict(e.data), "labels": list(e.labels)}
+                    for e in st.experiences
+                ],
+            }
+            for name, st in spec.streams.items()
+        },
     }
 
 
@@ -225,6 +236,9 @@ def _task_text(d: dict[str, Any]) -> str:
         lines.append(render(table(["OPTION", "TYPE", "DEFAULT", "DESCRIPTION"], rows), "  "))
     else:
         lines.append("  data: no options")
+    for name, st in d["streams"].items():
+        order = " → ".join(e["name"] for e in st["experiences"])
+        lines.append(f"  stream {name} ({st['kind']}): {order}  [vadapt continual --stream {name}]")
     return "\n".join(lines)
 
 

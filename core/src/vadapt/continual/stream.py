@@ -225,9 +225,7 @@ def _experience(first: Any, h: Any, base: dict[str, Any], spec: Any, i: int) -> 
     exp = spec.experiences[i]
     data = {**dict(base.get("data") or {}), **exp.data}
     res = resolve(build_config({**base, "data": data}), h)
-    splits = h.load_data(res.task, res.data_config)
-    if spec.kind == "class":
-        splits = _only(splits, exp.labels)
+    splits = experience_splits(h.load_data(res.task, res.data_config), spec, exp)
     splits = _limit(splits, res.config)
     where = f"stream experience {exp.name!r} (#{i}) of task {res.task.id!r}"
     for split in ("train", "validation", "test"):
@@ -244,6 +242,12 @@ def _experience(first: Any, h: Any, base: dict[str, Any], spec: Any, i: int) -> 
     )
     check_splits(res.task, splits, labels)
     return _Loaded(exp.name, res, splits, tuple(labels), data, tuple(exp.labels))
+
+
+def experience_splits(splits: Any, spec: Any, exp: Any) -> Any:
+    """The splits of experience ``exp`` of stream ``spec``, loaded with its data options:
+    a class stream keeps only the experience's labels in every split."""
+    return _only(splits, exp.labels) if spec.kind == "class" else splits
 
 
 def _only(splits: Any, labels: Sequence[str]) -> Any:

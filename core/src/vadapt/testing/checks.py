@@ -164,6 +164,21 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def example_key(ex: dict[str, Any]) -> str:
+    """A digest of an example's inputs (its label left out): equal for the same example
+    loaded twice. Arrays and bytes count by content."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for key in sorted(k for k in ex if k != "label"):
+        value = ex[key]
+        if isinstance(value, np.ndarray):
+            value = value.tobytes()
+        h.update(key.encode() + b"\0")
+        h.update(value if isinstance(value, bytes) else repr(value).encode())
+    return h.hexdigest()
+
+
 def call_own(plugin: Any, hook: str, **kwargs: Any) -> Any:
     """Call ``plugin``'s own implementation of ``hook`` with the arguments it takes
     (pluggy's rule), to see exactly what it returns for one of its tasks."""

@@ -293,6 +293,33 @@ class PluginContract:
         )
         with_task_defaults(checks.adapt_config(task), task)  # raises InvalidConfig with the field
 
+    def test_streams(self, contract: ContractState, contract_task: str) -> None:
+        """Each declared stream is well-formed: every experience loads through
+        ``load_data`` with its own data options and has train, validation and test
+        examples; a class experience's labels are the task's; no test example is in two
+        experiences' tests."""
+        task = contract.task(contract_task)
+        if not task.streams:
+            pytest.skip(f"{task.id} declares no streams")
+        contract.require("load_data")
+        for name, stream in task.streams.items():
+            owner: dict[str, str] = {}
+            for exp in stream.experiences:
+                where = f"{task.id} stream {name!r} experience {exp.name!r}"
+                splits = contract.experience_splits(task, stream, exp)
+                sizes = splits.sizes()
+                assert all(sizes.values()), f"{where}: every split must be non-empty, got {sizes}"
+                known = set(contract.labels(task))
+                unknown = sorted(set(exp.labels) - known)
+                assert not unknown, f"{where}: labels {unknown} are not the task's {sorted(known)}"
+                for ex in splits.test:
+                    key = checks.example_key(ex)
+                    other = owner.setdefault(key, exp.name)
+                    assert other == exp.name, (
+                        f"{where}: a test example is also in experience {other!r}'s test: "
+                        "experiences' tests must be disjoint"
+                    )
+
     def test_baselines(self, contract: ContractState, contract_task: str) -> None:
         """The owner's own baselines: never ``{}``; each scored by the kit is finite."""
         from vadapt.engine.scoring import score_predictions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -65,6 +65,22 @@ class ContractState:
         if splits is None:
             pytest.skip(f"data_config returned None for {task.id!r}")
         return splits
+
+    def experience_splits(self, task: TaskSpec, stream: Any, exp: Any) -> Splits:
+        """Experience ``exp``'s splits: ``data_config`` with the experience's options merged
+        over it, loaded through ``load_data`` (skips when ``data_config`` returns None)."""
+        from vadapt.continual.stream import experience_splits
+
+        folder = self.tmp_factory.mktemp(f"{task.id.replace('/', '__')}__{exp.name}")
+        raw = self.suite.data_config(task, folder)
+        if raw is None:
+            pytest.skip(f"data_config returned None for {task.id!r}")
+        where = f"{task.id}: stream experience {exp.name!r}"
+        try:
+            config = task.data_model.model_validate({**raw, **exp.data})
+        except Exception as exc:
+            pytest.fail(f"{where}: its data options {exp.data} do not validate: {exc}")
+        return experience_splits(self.hooks.load_data(task, config), stream, exp)
 
     def labels(self, task: TaskSpec, *, load: bool = True) -> tuple[str, ...]:
         """The engine's labels: token classification's are the word tags of its types."""
