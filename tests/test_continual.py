@@ -170,6 +170,25 @@ def test_a_replay_buffer_larger_than_the_data_is_capped_and_noted(fx):
     assert rec["seen"] == 96 and rec["buffer"] == 60
 
 
+def test_replay_keeps_images_in_safetensors_and_a_child_rehearses_them(fx):
+    import numpy as np
+    from vadapt.continual.parent import load_parent
+
+    cfg = {**base_config("fx/image"), "method": {"name": "lora"}}
+    cfg["continual"] = {"strategy": "replay", "replay_size": 10}
+    parent = adapt(cfg, progress=False).manifest
+    files = resolve_adapter(parent.ref).stored.files
+    assert {"replay.json", "replay.safetensors"} <= set(files)
+    held = load_parent(parent.ref).replay
+    assert len(held["examples"]) == 10
+    image = held["examples"][0]["image"]
+    assert isinstance(image, np.ndarray) and image.shape == (16, 16, 3)
+    cfg["continual"] = {"parent": parent.ref, "strategy": "replay", "replay_size": 10}
+    child = adapt(cfg, progress=False).manifest
+    rec = child.training["continual"]
+    assert rec["seen"] == 96 and rec["buffer"] == 10 and not rec["notes"]
+
+
 def test_ewc_stores_its_fisher_and_the_next_run_accumulates_it(fx):
     from safetensors.numpy import load as load_np
 

@@ -10,6 +10,7 @@ version on new data behind the retention gate. Torch-free at import.
 from __future__ import annotations
 
 from vadapt.continual.metrics import summary
+from vadapt.continual.retrain import retrain
 from vadapt.continual.stream import DEFAULT_STRATEGIES, ContinualResult, StreamRun, continual
 
-__all__ = ["DEFAULT_STRATEGIES", "ContinualResult", "StreamRun", "continual", "summary"]
+__all__ = ["DEFAULT_STRATEGIES", "ContinualResult", "StreamRun", "continual", "retrain", "summary"]

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vadapt_registry.errors import IncompatibleBaseModel, InvalidConfig
+from vadapt_registry.errors import CorruptAdapter, IncompatibleBaseModel, InvalidConfig
 
 from vadapt.types import HeadKind, Splits, TaskSpec
 
 FISHER_FILE = "fisher.safetensors"
 REPLAY_FILE = "replay.json"
+REPLAY_ARRAYS = "replay.safetensors"  # the replay buffer's array fields (images)
+TENSOR_REF = "__tensor__"
 
 
 @dataclass
@@ -44,8 +46,6 @@ class ParentState:
 def load_parent(ref: str, *, registry: Any = None, hooks: Any = None) -> ParentState:
     """The stored adapter ``ref`` (verified; its backbone installed with the same
     fingerprint, else ``IncompatibleBaseModel``) as a :class:`ParentState`."""
-    import json
-
     from vadapt.engine.load import resolve_adapter
     from vadapt.engine.save import HEAD_FILE
     from vadapt.methods.base import read_tensors
@@ -53,9 +53,7 @@ def load_parent(ref: str, *, registry: Any = None, hooks: Any = None) -> ParentS
     src = resolve_adapter(ref, registry=registry, hooks=hooks)
     files, m = src.stored.files, src.manifest
     adapter = _adapter_tensors(src)
-    replay = None
-    if REPLAY_FILE in files:
-        replay = json.loads(files[REPLAY_FILE])
+    replay = read_buffer(files, m.ref) if REPLAY_FILE in files else None
     return ParentState(
         ref=m.ref,
         task=m.task,
@@ -71,6 +69,31 @@ def load_parent(ref: str, *, registry: Any = None, hooks: Any = None) -> ParentS
         record=dict(m.training.get("continual") or {}),
         test_metrics={k: v for k, v in m.metrics.test.items() if v is not None},
     )
+
+
+def read_buffer(files: Any, ref: str) -> dict[str, Any]:
+    """A stored replay buffer: ``replay.json`` with its array fields put back from
+    ``replay.safetensors``."""
+    import json
+
+    data = json.loads(files[REPLAY_FILE])
+    arrays: dict[str, Any] = {}
+    if REPLAY_ARRAYS in files:
+        from safetensors.numpy import load
+
+        arrays = load(files[REPLAY_ARRAYS])
+    for ex in data.get("examples", []):
+        for key, value in ex.items():
+            if isinstance(value, dict) and TENSOR_REF in value:
+                name = value[TENSOR_REF]
+                if name not in arrays:
+                    raise CorruptAdapter(
+                        f"adapter {ref}: its replay buffer names array {name!r}, which "
+                        f"{REPLAY_ARRAYS} lacks",
+                        fix="retrain the parent, or continue with another strategy",
+                    )
+                ex[key] = arrays[name]
+    return data
 
 
 def trainable_config(peft_config: Any) -> Any:

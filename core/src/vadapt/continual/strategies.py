@@ -25,8 +25,14 @@ import torch
 import torch.nn.functional as F
 from vadapt_registry.errors import InvalidConfig
 
-from vadapt.continual.parent import FISHER_FILE, REPLAY_FILE, ParentState
-from vadapt.types import Example, HeadKind, Modality, TaskSpec
+from vadapt.continual.parent import (
+    FISHER_FILE,
+    REPLAY_ARRAYS,
+    REPLAY_FILE,
+    TENSOR_REF,
+    ParentState,
+)
+from vadapt.types import Example, HeadKind, TaskSpec
 
 
 def trainable(model: Any) -> dict[str, torch.Tensor]:
@@ -250,19 +256,15 @@ class LwF(Strategy):
 class Replay(Strategy):
     """``replay``: a reservoir buffer (Vitter's algorithm R) of ``replay_size`` examples
     drawn uniformly from every experience's training data so far; its examples join each
-    experience's training set. Stored with the adapter as ``replay.json`` — the examples
-    themselves, so the adapter's files then hold raw training data (privacy: do not
-    share such an adapter outside the data's audience)."""
+    experience's training set. Stored with the adapter as ``replay.json`` (array fields,
+    such as images, in ``replay.safetensors``) — the examples themselves, so the adapter's
+    files then hold raw training data (privacy: do not share such an adapter outside the
+    data's audience)."""
 
     name = "replay"
 
     def __init__(self, cfg: Any, parent: ParentState | None, task: TaskSpec) -> None:
         super().__init__(cfg, parent, task)
-        if task.modality == Modality.IMAGE:
-            raise InvalidConfig(
-                f"continual.strategy=replay stores examples as JSON; task {task.id!r} has images",
-                fix="use ewc, lwf or l2 for image tasks",
-            )
         held = (parent.replay if parent is not None else None) or {"seen": 0, "examples": []}
         self.seen = int(held.get("seen", 0))
         self.buffer: list[Example] = list(held.get("examples", []))
@@ -279,11 +281,11 @@ class Replay(Strategy):
         for ex in self.new:
             self.seen += 1
             if len(self.buffer) < size:
-                self.buffer.append(_jsonable(ex))
+                self.buffer.append(dict(ex))
             else:
                 j = int(rng.integers(self.seen))
                 if j < size:
-                    self.buffer[j] = _jsonable(ex)
+                    self.buffer[j] = dict(ex)
         if self.seen < size:
             self.notes.append(
                 f"replay buffer of {size} is larger than the {self.seen} examples seen: "
@@ -295,17 +297,35 @@ class Replay(Strategy):
             "replay_file": REPLAY_FILE,
             "buffer": len(self.buffer),
             "seen": self.seen,
-            "stores": "raw training examples (JSON)",
+            "stores": "raw training examples (JSON; arrays in safetensors)",
         }
 
     def write(self, directory: Path) -> list[str]:
-        data = {"seen": self.seen, "examples": self.buffer}
-        (directory / REPLAY_FILE).write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        return write_buffer(directory, self.seen, self.buffer)
+
+
+def write_buffer(directory: Path, seen: int, buffer: Sequence[Example]) -> list[str]:
+    """``replay.json`` (``{"seen", "examples"}``); array fields of the examples go to
+    ``replay.safetensors`` as tensors named ``<index>.<field>``, the JSON holding
+    ``{"__tensor__": name}`` in their place."""
+    arrays: dict[str, np.ndarray] = {}
+    examples = []
+    for i, ex in enumerate(buffer):
+        row = {}
+        for key, value in ex.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"{i}.{key}"] = np.ascontiguousarray(value)
+                value = {TENSOR_REF: f"{i}.{key}"}
+            row[key] = value
+        examples.append(row)
+    data = {"seen": seen, "examples": examples}
+    (directory / REPLAY_FILE).write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    if not arrays:
         return [REPLAY_FILE]
+    from safetensors.numpy import save_file
 
-
-def _jsonable(ex: Example) -> Example:
-    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in ex.items()}
+    save_file(arrays, str(directory / REPLAY_ARRAYS))
+    return [REPLAY_FILE, REPLAY_ARRAYS]
 
 
 class OLoRA(Strategy):
