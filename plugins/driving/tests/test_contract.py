@@ -18,7 +18,11 @@ class TestDrivingContract(PluginContract):
 
     def data_config(self, task: Any, tmp_path: Path) -> dict[str, Any] | None:
         if task.id == "driving/traffic-signs":
-            return {**TINY, "classes": ["speed-limit-30", "stop", "yield", "no-entry"]}
+            # a class of each group of the sign-groups stream
+            return {
+                **TINY,
+                "classes": ["speed-limit-30", "stop", "yield", "no-entry", "keep-right"],
+            }
         if task.id == "driving/traffic-lights":
             return {**TINY, "arrows": True}
         return None
@@ -36,5 +40,5 @@ class TestDrivingContractOnGtsrbLayout(PluginContract):
     def data_config(self, task: Any, tmp_path: Path) -> dict[str, Any] | None:
         if task.id != "driving/traffic-signs":
             return None
-        root = write_gtsrb(tmp_path, {14: 4, 1: 4, 13: 4}, frames=2)
+        root = write_gtsrb(tmp_path, {14: 4, 1: 4, 13: 4, 17: 4, 38: 4}, frames=2)
         return {"source": "gtsrb", "path": str(root), "resize": 24}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from vadapt import TaskSpec
+from vadapt import Experience, Stream, TaskSpec
 
 SIGNS = "driving/traffic-signs"
 LIGHTS = "driving/traffic-lights"
@@ -192,6 +192,57 @@ class LightsData(_DataBase):
     )
 
 
+# New sign classes arriving in groups (class-incremental; docs/continual.md): the 24
+# drawable GTSRB classes in four groups of six, by the sign families of the Vienna
+# Convention. Each experience keeps only its group's images; in GTSRB or a user's data the
+# same names select the same classes.
+SIGN_GROUPS = {
+    "speed-limits": (
+        "speed-limit-20",
+        "speed-limit-30",
+        "speed-limit-50",
+        "speed-limit-60",
+        "speed-limit-70",
+        "speed-limit-80",
+    ),
+    "prohibitory": (
+        "speed-limit-100",
+        "speed-limit-120",
+        "no-passing",
+        "no-vehicles",
+        "no-entry",
+        "end-of-all-speed-and-passing-limits",
+    ),
+    "priority-warning": (
+        "priority-road",
+        "yield",
+        "stop",
+        "general-caution",
+        "dangerous-curve-right",
+        "traffic-signals",
+    ),
+    "mandatory": (
+        "turn-right-ahead",
+        "turn-left-ahead",
+        "ahead-only",
+        "keep-right",
+        "keep-left",
+        "roundabout-mandatory",
+    ),
+}
+SIGN_STREAMS = {
+    "sign-groups": Stream(
+        kind="class",
+        experiences=tuple(
+            Experience(name, labels=labels, description=f"{len(labels)} {name} sign classes")
+            for name, labels in SIGN_GROUPS.items()
+        ),
+        description="Sign classes arriving in four groups of six (speed limits, other "
+        "prohibitions, priority and warning, mandatory): the head grows each time.",
+    )
+}
+
+
 def task_specs() -> list[TaskSpec]:
     # No fixed TaskSpec.labels: the engine requires training examples of every label
     # in the set, and which signs / light states exist depends on the data (the
@@ -213,6 +264,7 @@ def task_specs() -> list[TaskSpec]:
             baselines=BASELINES,
             defaults=SIGNS_RECIPE,
             label_descriptions=SIGN_LABEL_DESCRIPTIONS,
+            streams=SIGN_STREAMS,
         ),
         TaskSpec(
             id=LIGHTS,
