@@ -285,6 +285,16 @@ def test_cli_adapt_from_continues_with_a_strategy(fx, capsys):
     assert m.parent == "st@1" and m.training["continual"]["retention"]["passed"] is True
 
 
+def test_cli_adapt_from_reads_the_parent_from_the_registry_it_saves_into(fx, capsys, tmp_path):
+    other = str(tmp_path / "other-registry")
+    args = ["adapt", "fx/stream", "--registry", other, "--no-progress", *CLI_FAST]
+    code, _, err = _cli(capsys, *args)
+    assert code == 0, err
+    code, out, err = _cli(capsys, *args, "--from", "stream@1", "--set", "data.domain=b")
+    assert code == 0, err
+    assert "continued from stream@1" in out and "saved stream@2" in out
+
+
 def test_cli_retain_without_a_parent_is_one_line(fx, capsys):
     code, _, err = _cli(capsys, "adapt", "fx/stream", "--retain", "0.9", *CLI_FAST)
     assert code == InvalidConfig.exit_code

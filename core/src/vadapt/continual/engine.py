@@ -53,8 +53,8 @@ def plan(
     ``parent``: given in memory (a stream's previous experience) instead of
     ``continual.parent``."""
     cc = res.config.continual
-    if parent is None and cc.parent:
-        parent = load_parent(cc.parent, registry=registry, hooks=h)
+    if parent is None and cc.parent:  # from the registry this run saves into
+        parent = load_parent(cc.parent, registry=registry or res.config.output.registry, hooks=h)
     if parent is None and cc.strategy == "naive" and not always:
         return res, None
     _check_method(res, parent)
