@@ -231,6 +231,27 @@ def test_olora_grows_the_rank_keeps_the_old_components_and_serves(fx):
     assert out[0]["label"] in ("pos", "neg")
 
 
+def test_olora_on_convolutions_keeps_their_old_components(fx):
+    import torch
+
+    cfg = {**base_config("fx/image"), "method": {"name": "lora"}}
+    parent = adapt(cfg, progress=False).manifest
+    cfg["continual"] = {"parent": parent.ref, "strategy": "olora"}
+    child = adapt(cfg, progress=False).manifest
+    old = resolve_adapter(parent.ref).stored.files
+    new = resolve_adapter(child.ref).stored.files
+    from safetensors.torch import load as load_pt
+
+    a_old, a_new = (
+        load_pt(old["adapter_model.safetensors"]),
+        load_pt(new["adapter_model.safetensors"]),
+    )
+    convs = [k for k, v in a_old.items() if "lora_A" in k and v.ndim == 4]
+    assert convs, "the tiny CNN's LoRA targets convolutions"
+    r = a_old[convs[0]].shape[0]
+    assert all(torch.equal(a_new[k][:r], a_old[k]) for k in convs)
+
+
 def test_olora_needs_lora(fx):
     parent = _first(fx, method="ia3")
     with pytest.raises(InvalidConfig, match=r"olora adds LoRA components.*'ia3'"):

@@ -391,7 +391,10 @@ class OLoRA(Strategy):
     def penalty(self, model: Any, batch: dict[str, Any], logits: torch.Tensor) -> Any:
         if not self.pairs:
             return None
-        terms = [(a[self.old :] @ a[: self.old].detach().T).pow(2).sum() for a in self.pairs]
+        terms = []
+        for a in self.pairs:  # A is (r, in) for linear layers, (r, in, k, k) for convolutions
+            m = a.reshape(a.shape[0], -1)
+            terms.append((m[self.old :] @ m[: self.old].detach().T).pow(2).sum())
         return self.cfg.olora_lambda * torch.stack(terms).sum()
 
     @torch.no_grad()
