@@ -181,7 +181,8 @@ SENTIMENT_LABEL_DESCRIPTIONS = {
     "negative": "This text is negative.",
     "positive": "This text is positive.",
 }
-SENTIMENT_PROMPT = "Text: {text}\nSentiment:"
+# not measured (review triage's prompt was chosen on validation; this one is not)
+SENTIMENT_PROMPT = "A short text (a post, a review or an editorial sentence): {text}\nSentiment:"
 STANDARD_BASELINES = ("majority", "tfidf-logreg", "zero-shot")
 
 LORA = {"name": "lora", "r": 8, "alpha": 16.0, "dropout": 0.05}
