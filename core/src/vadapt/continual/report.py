@@ -65,7 +65,7 @@ def plot_matrices(result: Any, path: str) -> str:
     finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([0.0])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     image = None
-    for ax, name, grid in zip(axes[0], names, grids, strict=True):
+    for k, (ax, name, grid) in enumerate(zip(axes[0], names, grids, strict=True)):
         image = ax.imshow(grid, vmin=lo, vmax=hi, cmap="viridis")
         for i in range(t):
             for j in range(t):
@@ -73,7 +73,7 @@ def plot_matrices(result: Any, path: str) -> str:
                 ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white")
         ax.set_title(name, fontsize=9)
         ax.set_xticks(range(t), result.experiences, rotation=45, ha="right", fontsize=7)
-        ax.set_yticks(range(t), result.experiences, fontsize=7)
+        ax.set_yticks(range(t), result.experiences if k == 0 else [], fontsize=7)
         ax.set_xlabel("tested on", fontsize=8)
     axes[0][0].set_ylabel("after training on", fontsize=8)
     if image is not None:
