@@ -40,9 +40,10 @@ def continual_cmd(
     """Learn TASK's stream of experiences in order with each strategy; after each
     experience score every experience's test split: the matrix R[i][j], ACC, BWT,
     forgetting and FWT (docs/continual.md)."""
+    from vadapt.cli.options import base_config
     from vadapt.continual import continual
 
-    base = _base_config(config, set_, backbone, registry)
+    base = base_config(config, set_, backbone, registry)
     target = str(plot or Path(f"continual-{task.replace('/', '-')}-{stream}.png"))
     result = continual(
         task,
@@ -60,21 +61,6 @@ def continual_cmd(
         typer.echo(json.dumps(_json(result), indent=2, sort_keys=True))
         return
     print_result(result)
-
-
-def _base_config(
-    path: Path | None, overrides: list[str], backbone: str | None, registry: str | None
-) -> dict[str, Any]:
-    from vadapt.config import apply_overrides, read_config_file
-
-    data: dict[str, Any] = read_config_file(path) if path else {}
-    data = apply_overrides(data, overrides)
-    data.pop("task", None)
-    if backbone:
-        data["backbone"] = backbone
-    if registry:
-        data.setdefault("output", {})["registry"] = registry
-    return data
 
 
 def _json(result: Any) -> dict[str, Any]:

@@ -69,21 +69,15 @@ def fewshot_cmd(
 def _base_config(
     path: Path | None, overrides: list[str], backbone: str | None, registry: str | None
 ) -> dict[str, Any]:
-    from vadapt.config import apply_overrides, read_config_file
+    from vadapt.cli.options import base_config
 
-    data: dict[str, Any] = read_config_file(path) if path else {}
-    data = apply_overrides(data, overrides)
+    data = base_config(path, overrides, backbone, registry)
     if "method" in data:
         raise InvalidConfig(
             "config field method: vadapt fewshot runs several methods; it takes none here",
             fix="choose methods with --methods; pass method options from Python: "
             "fewshot(task, config={'options': {'setfit': {...}}})",
         )
-    data.pop("task", None)
-    if backbone:
-        data["backbone"] = backbone
-    if registry:
-        data.setdefault("output", {})["registry"] = registry
     return data
 
 

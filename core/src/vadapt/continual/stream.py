@@ -119,6 +119,7 @@ def continual(
     ``config``: the rest of an adapt config (backbone, method, data, train, continual
     options), the same for every experience."""
     from vadapt.config import build_config, resolve
+    from vadapt.fewshot.protocol import check_seeds
     from vadapt.hooks import hooks as default_hooks
 
     t0 = time.perf_counter()
@@ -126,7 +127,7 @@ def continual(
     h.methods()
     base = {**(config or {}), "task": task}
     strategies = _check_strategies(strategies)
-    seeds = _check_seeds(seeds)
+    seeds = check_seeds(seeds)
     first = resolve(build_config(base), h)
     spec = _stream(first.task, stream)
     loaded = [_experience(first, h, base, spec, i) for i in range(len(spec.experiences))]
@@ -188,16 +189,6 @@ def _check_strategies(strategies: Sequence[str] | str) -> tuple[str, ...]:
             fix=f"choose among {', '.join(STRATEGIES)} (comma-separated)",
         )
     return tuple(dict.fromkeys(names))
-
-
-def _check_seeds(seeds: int) -> int:
-    from vadapt_registry.errors import InvalidConfig
-
-    if not isinstance(seeds, int) or isinstance(seeds, bool) or not 1 <= seeds <= 20:
-        raise InvalidConfig(
-            f"--seeds {seeds!r} is not an integer from 1 to 20", fix="e.g. --seeds 3"
-        )
-    return seeds
 
 
 def _stream(task: Any, name: str) -> Any:
