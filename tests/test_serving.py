@@ -128,7 +128,9 @@ def test_the_served_adapters_really_differ(served):
 
 def test_requests_do_not_toggle_train_and_eval_mode(served, monkeypatch):
     """.eval()/.train() walk every submodule: with many resident adapters that was most of
-    a request. A resident model stays in eval mode and is not re-toggled per request."""
+    a request. A resident model stays in eval mode and is not re-toggled per request.
+    (peft >= 0.22's ``set_adapter`` sets the mode of the activated adapter's own LoRA
+    layers, leaf modules: that is not a walk of the model and is allowed.)"""
     import torch
     from vadapt.serving import AdapterPool
 
@@ -138,10 +140,13 @@ def test_requests_do_not_toggle_train_and_eval_mode(served, monkeypatch):
     calls = []
     original = torch.nn.Module.train
     monkeypatch.setattr(
-        torch.nn.Module, "train", lambda self, mode=True: calls.append(mode) or original(self, mode)
+        torch.nn.Module,
+        "train",
+        lambda self, mode=True: calls.append(self) or original(self, mode),
     )
     assert _run(pool, served, FOUR, 40, seed=1) == 0  # switching between resident adapters
-    assert calls == []
+    walks = sorted({type(m).__name__ for m in calls if next(m.children(), None) is not None})
+    assert walks == [], f"modules with submodules toggled per request: {walks}"
 
 
 def test_1000_interleaved_requests_match_single_adapter_runs(served):
