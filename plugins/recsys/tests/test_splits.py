@@ -86,6 +86,29 @@ def test_too_few_interactions_is_a_clear_error(tmp_path, files):
         next_item_splits(NextItemData(interactions=str(inter), items=str(item)))
 
 
+def test_a_period_keeps_only_its_interactions(tmp_path, files):
+    from recsys_testdata import spread_over
+
+    starts = ["1998-01-01", "2008-01-01"]
+    inter, item = files.atomic(tmp_path, spread_over(files.interactions(), starts))
+    paths = {"interactions": str(inter), "items": str(item), "negatives": 5}
+    whole = next_item_splits(NextItemData(**paths))
+    first = next_item_splits(NextItemData(**paths, until="2000-01-01"))
+    second = next_item_splits(NextItemData(**paths, since="2008-01-01", until="2009-01-01"))
+    odd = {str(u) for u in range(1, 25, 2)}  # user u lands in period (u - 1) % 2
+    assert {ex["user"] for ex in first.test} == odd
+    assert {ex["user"] for ex in second.test} == {str(u) for u in range(2, 25, 2)}
+    assert len(whole.test) == 24 and first.info["period"] == "before 2000-01-01"
+    with pytest.raises(
+        InvalidConfig, match="no interactions in the period 2001-01-01 to 2002-01-01"
+    ):
+        next_item_splits(NextItemData(**paths, since="2001-01-01", until="2002-01-01"))
+    with pytest.raises(InvalidConfig, match=r"is not before data\.until"):
+        next_item_splits(NextItemData(**paths, since="2009-01-01", until="2008-01-01"))
+    with pytest.raises(InvalidConfig, match=r"data\.since 'soon' is not an ISO date"):
+        next_item_splits(NextItemData(**paths, since="soon"))
+
+
 def test_catalogue_is_shared_not_copied():
     cat = Catalogue("c", ("1",), ("a",), {}, {})
     ex = {"catalogue": cat}

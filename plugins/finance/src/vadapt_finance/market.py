@@ -22,6 +22,7 @@ to ``"t<trading day index>"`` (zero-padded, still ordered), and ``info.dates`` s
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -137,21 +138,7 @@ def _use() -> dict[str, str]:
 
 
 def _sp500_windows(cfg: MarketData) -> Splits:
-    import pandas as pd
-
-    try:
-        starts = [pd.Timestamp(d) for d in (cfg.train_start, cfg.validation_start, cfg.test_start)]
-    except ValueError as exc:
-        raise InvalidConfig(
-            f"{MARKET}: a date in data.train_start/validation_start/test_start is not ISO: {exc}",
-            fix="write dates as YYYY-MM-DD",
-        ) from None
-    if not starts[0] < starts[1] < starts[2]:
-        raise InvalidConfig(
-            f"{MARKET}: need data.train_start < data.validation_start < data.test_start, got "
-            f"{cfg.train_start}, {cfg.validation_start}, {cfg.test_start}",
-            fix="order the three dates",
-        )
+    t0, v0, s0, end = _split_dates(cfg)
     if cfg.path:
         p, vol_col, source = _prices_file(cfg), "volume", {"source": cfg.path}
     else:
@@ -166,13 +153,12 @@ def _sp500_windows(cfg: MarketData) -> Splits:
     ret = np.full(len(close), np.nan)
     ret[1:] = (close[1:] / close[:-1] - 1) * 100
     w, h = cfg.window, cfg.horizon
-    t0, v0, s0 = (d.strftime("%Y-%m-%d") for d in starts)
     schema = _schema(w, volume=vol is not None)
     train, val, test = [], [], []
     purged = 0
     for t in range(w, len(close) - h):
         time = dates[t + 1]
-        if time < t0:
+        if time < t0 or (end and time >= end):
             continue
         feats: dict[str, Any] = {f"lag{k}": float(ret[t - k + 1]) for k in range(1, w + 1)}
         if vol is not None:
@@ -189,7 +175,10 @@ def _sp500_windows(cfg: MarketData) -> Splits:
             horizon=h,
         )
         if time >= s0:
-            test.append(ex)
+            if end and ex["info_end"] >= end:
+                purged += 1
+            else:
+                test.append(ex)
         elif time >= v0:
             if ex["info_end"] < s0:
                 val.append(ex)
@@ -215,6 +204,30 @@ def _sp500_windows(cfg: MarketData) -> Splits:
         "serialisation_schema": schema,
     }
     return Splits(train=train, validation=val, test=test, info={**info, **_use()})
+
+
+def _split_dates(cfg: MarketData) -> tuple[str, str, str, str | None]:
+    """train_start, validation_start, test_start and test_end (or None) as YYYY-MM-DD,
+    checked to be dates in increasing order."""
+    import pandas as pd
+
+    names = ("train_start", "validation_start", "test_start", "test_end")
+    given = [(n, getattr(cfg, n)) for n in names if getattr(cfg, n) is not None]
+    try:
+        stamps = [pd.Timestamp(v) for _, v in given]
+    except ValueError as exc:
+        raise InvalidConfig(
+            f"{MARKET}: a date in data.{'/'.join(n for n, _ in given)} is not ISO: {exc}",
+            fix="write dates as YYYY-MM-DD",
+        ) from None
+    if any(a >= b for a, b in itertools.pairwise(stamps)):
+        raise InvalidConfig(
+            f"{MARKET}: need data.{' < data.'.join(n for n, _ in given)}, got "
+            f"{', '.join(v for _, v in given)}",
+            fix="order the dates",
+        )
+    iso = [d.strftime("%Y-%m-%d") for d in stamps]
+    return iso[0], iso[1], iso[2], iso[3] if len(iso) == 4 else None
 
 
 def _prices_file(cfg: MarketData) -> Any:

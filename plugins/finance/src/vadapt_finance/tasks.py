@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from vadapt import TaskSpec
+from vadapt import Experience, Stream, TaskSpec
 
 CREDIT = "finance/credit-default"
 MARKET = "finance/market-direction"
@@ -67,6 +67,38 @@ MARKET_RECIPE = {  # RESULTS.md "ISLR Smarket, textbook split": test accuracy 0.
 SENTIMENT_RECIPE = {  # not yet measured: no financial sentiment data ships offline
     "method": LORA,
     "train": {"epochs": 3, "batch_size": 32, "max_length": 96},
+}
+
+
+def _decade(start: int, note: str) -> Experience:
+    """Ten years of S&P 500 windows: seven to train on, one to validate, two to test."""
+    return Experience(
+        f"{start}s",
+        data={
+            "dataset": "sp500",
+            "train_start": f"{start}-01-01",
+            "validation_start": f"{start + 7}-01-01",
+            "test_start": f"{start + 8}-01-01",
+            "test_end": f"{start + 10}-01-01",
+        },
+        description=note,
+    )
+
+
+MARKET_STREAMS = {
+    # lag-1 autocorrelation of daily returns and the share of days that repeat the previous
+    # day's direction, over each whole decade (openintro sp500_1950_2018)
+    "decades": Stream(
+        kind="time",
+        experiences=(
+            _decade(1960, "momentum: lag-1 autocorrelation +0.15, 58.9% of days repeat"),
+            _decade(1970, "momentum: lag-1 autocorrelation +0.25, 58.0% of days repeat"),
+            _decade(2000, "mean reversion: lag-1 autocorrelation -0.09, 45.6% of days repeat"),
+        ),
+        description="S&P 500 daily direction decade by decade (1960s, 1970s, 2000s): the "
+        "momentum of the index's early decades turned into mean reversion, so a model that "
+        "follows the market forgets what held before.",
+    )
 }
 
 
@@ -146,6 +178,11 @@ class MarketData(BaseModel):
         "2015-01-01", description="sp500/path: first validation date (ISO)"
     )
     test_start: str = Field("2017-01-01", description="sp500/path: first test date (ISO)")
+    test_end: str | None = Field(
+        None,
+        description="sp500/path: first date after the test period (ISO; None = the data's end); "
+        "test windows whose label reaches it are purged",
+    )
 
 
 class SentimentData(BaseModel):
@@ -213,7 +250,8 @@ def task_specs() -> list[TaskSpec]:
             head="classification",
             labels=MARKET_LABELS,
             description="Predict whether the S&P 500 closes up or down, from past returns; "
-            "splits strictly by time (ISLR Smarket 2001-2005, or sp500 1950-2018 windows).",
+            "splits strictly by time (ISLR Smarket 2001-2005, or sp500 1950-2018 windows); "
+            "a 'decades' continual stream.",
             headline=("accuracy", "macro_f1", "finance.excess_return"),
             positive_label="up",
             # the gate's majority is fitted on the training period, whose majority can be
@@ -225,6 +263,7 @@ def task_specs() -> list[TaskSpec]:
             data_model=MarketData,
             label_descriptions=MARKET_LABEL_DESCRIPTIONS,
             prompt=MARKET_PROMPT,
+            streams=MARKET_STREAMS,
         ),
         TaskSpec(
             id=SENTIMENT,

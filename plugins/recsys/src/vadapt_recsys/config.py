@@ -65,6 +65,14 @@ class NextItemData(BaseModel):
         None,
         description="separator inside the genres field (default '|'; a space for atomic files)",
     )
+    since: str | None = Field(
+        None,
+        description="keep only interactions on or after this date (ISO, e.g. 2005-01-01; the "
+        "time column read as Unix seconds or ISO dates): one period of a time stream",
+    )
+    until: str | None = Field(
+        None, description="keep only interactions before this date (ISO); with `since`, a period"
+    )
     min_interactions: int = Field(5, ge=3, description="users with fewer interactions are dropped")
     max_users: int | None = Field(
         200, ge=1, description="seeded sample of users to keep (None = all); keeps CPU runs short"

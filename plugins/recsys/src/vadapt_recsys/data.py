@@ -20,8 +20,10 @@ from the same held-out set. Held-out items are known to the model by text only.
 from __future__ import annotations
 
 import functools
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -41,14 +43,58 @@ LICENSE_MOVIELENS = (
 def load_source(cfg: NextItemData) -> tuple[dict[str, Item], list[Interaction], str, str]:
     if cfg.interactions:
         items, inter, source = load_files(cfg)
-        return items, inter, source, "as given by the data's owner"
+        return items, in_period(inter, cfg), source, "as given by the data's owner"
     if cfg.items:
         raise InvalidConfig(
             "data.items is set but data.interactions is not",
             fix="set data.interactions to the ratings file (u.data, .inter, ratings.csv)",
         )
     items, inter, source = load_bundled(cfg)
-    return items, inter, source, LICENSE_MOVIELENS
+    return items, in_period(inter, cfg), source, LICENSE_MOVIELENS
+
+
+def in_period(interactions: list[Interaction], cfg: NextItemData) -> list[Interaction]:
+    """The interactions inside ``[data.since, data.until)`` (all of them when neither is set)."""
+    if cfg.since is None and cfg.until is None:
+        return interactions
+    lo = _bound(cfg.since, "since", -math.inf)
+    hi = _bound(cfg.until, "until", math.inf)
+    if lo >= hi:
+        raise InvalidConfig(
+            f"data.since {cfg.since} is not before data.until {cfg.until}",
+            fix="order the two dates",
+        )
+    kept = [x for x in interactions if lo <= x.time < hi]
+    if not kept:
+        times = [x.time for x in interactions]
+        span = f"{_day(min(times))}..{_day(max(times))}" if times else "nothing"
+        raise InvalidConfig(
+            f"no interactions in the period {period_text(cfg)}; the data covers {span}",
+            fix="choose data.since/data.until inside that range",
+        )
+    return kept
+
+
+def period_text(cfg: NextItemData) -> str:
+    """``since``/``until`` in words: '2000-01-01 to 2005-01-01', 'before 2000-01-01'."""
+    if cfg.since and cfg.until:
+        return f"{cfg.since} to {cfg.until}"
+    return f"from {cfg.since}" if cfg.since else f"before {cfg.until}"
+
+
+def _bound(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        raise InvalidConfig(
+            f"data.{name} {value!r} is not an ISO date", fix="write it as YYYY-MM-DD"
+        ) from None
+
+
+def _day(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d")
 
 
 def sequences(interactions: Sequence[Interaction]) -> dict[str, list[tuple[float, int, str]]]:
@@ -190,6 +236,7 @@ def _info(
         "history_length": cfg.history_length,
         "negatives": cfg.negatives,
         "seed": cfg.seed,
+        **({"period": period_text(cfg)} if cfg.since or cfg.until else {}),
         **extra,
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vadapt import HeadKind, Modality, TaskSpec
+from vadapt import Experience, HeadKind, Modality, Stream, TaskSpec
 
 from vadapt_recsys.config import ColdStartData, NextItemData
 
@@ -39,6 +39,25 @@ BASELINES = ("majority", "zero-shot")
 """The kit's constant score (random ranking) and un-adapted bi-encoder cosine; the
 plugin's own (most-popular, item-knn, genre-profile, full catalogue) come from the hook."""
 
+PERIODS = (  # (name, since, until); users with >= 5 ratings inside the period, in the bundled data
+    ("1996-1999", "1996-01-01", "2000-01-01", "203 users, 1,992 films"),
+    ("2000-2004", "2000-01-01", "2005-01-01", "174 users, 4,681 films"),
+    ("2005-2009", "2005-01-01", "2010-01-01", "152 users, 4,324 films"),
+    ("2010-2016", "2010-01-01", "2017-01-01", "199 users, 5,735 films"),
+)
+NEXT_ITEM_STREAMS = {
+    "periods": Stream(
+        kind="time",
+        experiences=tuple(
+            Experience(name, data={"since": since, "until": until}, description=note)
+            for name, since, until, note in PERIODS
+        ),
+        description="MovieLens ratings period by period: each experience is the leave-one-out "
+        "task over the interactions of its years only, so users, their histories and the "
+        "films they watch move on with time.",
+    )
+}
+
 NEXT_ITEM = TaskSpec(
     id="recsys/next-item",
     modality=Modality.PAIRS,
@@ -54,6 +73,7 @@ NEXT_ITEM = TaskSpec(
     headline=HEADLINE,
     baselines=BASELINES,
     defaults=NEXT_ITEM_RECIPE,
+    streams=NEXT_ITEM_STREAMS,
 )
 
 COLD_START = TaskSpec(
