@@ -342,6 +342,21 @@ def test_cli_continual_refuses_an_unknown_strategy(fx, capsys):
     assert code == InvalidConfig.exit_code and "unknown strategy ['sgd']" in err
 
 
+def test_cli_default_strategies_are_the_python_default_and_seeds_must_be_counts():
+    import inspect
+
+    from vadapt.cli.continual import continual_cmd
+    from vadapt.continual import DEFAULT_STRATEGIES
+    from vadapt.fewshot.protocol import check_seeds
+
+    # the CLI spells the default out (importing vadapt.continual would slow `--help`)
+    option = inspect.signature(continual_cmd).parameters["strategies"].default
+    assert option.default == ",".join(DEFAULT_STRATEGIES)
+    for bad in (True, 0, 1.5):
+        with pytest.raises(InvalidConfig, match="expected a positive integer"):
+            check_seeds(bad)
+
+
 def _write_examples(path, domain, n=48, m=16):
     from engine_helpers import stream_examples
 

@@ -35,7 +35,7 @@ def parse_shots(value: str | Sequence[int]) -> tuple[int, ...]:
 
 
 def check_seeds(seeds: int) -> int:
-    if not isinstance(seeds, int) or seeds < 1:
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise InvalidConfig(f"--seeds {seeds!r}: expected a positive integer", fix="e.g. --seeds 3")
     return seeds
 
