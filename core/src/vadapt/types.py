@@ -88,7 +88,7 @@ DEFAULT_HEADLINE: dict[HeadKind, tuple[str, ...]] = {
 }
 """The metrics a report shows first per head kind (``vadapt.kit.score`` names)."""
 
-LOWER_IS_BETTER = frozenset(("loss", "mae", "rmse", "mse", "ece", "brier"))
+LOWER_IS_BETTER = frozenset(("loss", "mae", "rmse", "mse", "ece", "ece_calibrated", "brier"))
 
 
 STREAM_KINDS = ("domain", "time", "class")

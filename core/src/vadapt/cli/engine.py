@@ -219,6 +219,11 @@ def predict_cmd(
     adapter: str = typer.Argument(..., help="NAME or NAME@VERSION"),
     input_: str = typer.Option(..., "--input", "-i", help="JSONL file of examples, or - for stdin"),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
+    calibrated: bool = typer.Option(
+        False,
+        "--calibrated",
+        help="classification scores tempered by the temperature fitted on validation",
+    ),
 ) -> None:
     """Predict with a stored adapter: JSONL in (one example per line), JSONL out."""
     from vadapt.engine.load import predict
@@ -244,7 +249,7 @@ def predict_cmd(
                 f"--input {input_} line {i}: not valid JSON ({exc.msg})",
                 fix='one JSON object per line, e.g. {"text": "..."}',
             ) from None
-    for row in predict(adapter, examples, registry=registry):
+    for row in predict(adapter, examples, registry=registry, calibrated=calibrated):
         typer.echo(json.dumps(row, sort_keys=True))
 
 

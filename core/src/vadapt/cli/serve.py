@@ -51,6 +51,11 @@ def serve_batch_cmd(
     ),
     threads: int | None = typer.Option(None, "--threads", help="torch threads"),
     stats: bool = typer.Option(True, "--stats/--no-stats", help="a summary line on stderr"),
+    calibrated: bool = typer.Option(
+        False,
+        "--calibrated",
+        help="classification scores tempered by each adapter's validation-fitted temperature",
+    ),
 ) -> None:
     """Answer requests to several stored adapters in order: JSONL in, JSONL out.
 
@@ -64,7 +69,7 @@ def serve_batch_cmd(
     from vadapt.serving.pool import AdapterPool
 
     requests = [parse_request(t, i) for i, t in enumerate(lines, 1) if t.strip()]
-    pool = AdapterPool(registry, backbone, max_resident, threads=threads)
+    pool = AdapterPool(registry, backbone, max_resident, threads=threads, calibrated=calibrated)
     start = time.perf_counter()
     fh = open(output, "w", encoding="utf-8") if output else sys.stdout
     failed = 0

@@ -40,15 +40,21 @@ def evaluate_adapter(
 
 
 def predict(
-    ref: str, examples: list[dict[str, Any]], *, registry: Any = None, hooks: Any = None
+    ref: str,
+    examples: list[dict[str, Any]],
+    *,
+    registry: Any = None,
+    hooks: Any = None,
+    calibrated: bool = False,
 ) -> list[dict[str, Any]]:
     """Predictions of a stored adapter: ``{"label", "scores"}`` per example.
 
-    Ranking tasks give ``{"ranking", "scores"}``.
+    Ranking tasks give ``{"ranking", "scores"}``. ``calibrated``: classification scores
+    tempered by the temperature fitted on validation (docs/calibration.md).
     """
     from vadapt.engine.load import predict as _predict
 
-    return _predict(ref, examples, registry=registry, hooks=hooks)
+    return _predict(ref, examples, registry=registry, hooks=hooks, calibrated=calibrated)
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ from vadapt_registry.errors import CorruptAdapter, IncompatibleBaseModel, Invali
 
 from vadapt.config import AdaptConfig, MethodConfig
 from vadapt.kit import RunContext
+from vadapt.kit.calibration import temper
 from vadapt.types import Example, HeadKind, Modality, TaskSpec
 
 
@@ -219,6 +220,24 @@ def _decide(lm: LoadedModel, p: np.ndarray) -> str:
     return lm.labels[int(p.argmax())]
 
 
+def _temperature(lm: LoadedModel, ref: str) -> float:
+    """The stored temperature of a classification adapter; one line where there is none."""
+    if lm.task.head != HeadKind.CLASSIFICATION:
+        raise InvalidConfig(
+            f"{ref}: calibrated scores exist for classification adapters; "
+            f"this one is {HeadKind(lm.task.head).value}",
+            fix="leave out --calibrated",
+        )
+    t = stored_context(lm.manifest).temperature()
+    if t is None:
+        raise InvalidConfig(
+            f"{ref}: the adapter stores no temperature (it was trained before vadapt fitted "
+            "one on validation)",
+            fix="train it again, or leave out --calibrated",
+        )
+    return t
+
+
 def _check_inputs(task: TaskSpec, examples: list[Example]) -> None:
     for i, ex in enumerate(examples):
         if not isinstance(ex, dict):
@@ -264,13 +283,16 @@ def predict(
     registry: Any = None,
     hooks: Any = None,
     loaded: LoadedModel | None = None,
+    calibrated: bool = False,
 ) -> list[dict[str, Any]]:
     """One result per example: ``{"label", "scores"}`` (ranking: ``{"ranking", "scores"}``;
     token classification: ``{"entities": [{"start", "end", "label", "text", "score"}]}``
-    with character offsets into the input text)."""
+    with character offsets into the input text). ``calibrated``: classification scores
+    divided by the temperature fitted on validation (labels are unchanged)."""
     from vadapt.engine.evaluate import infer
 
     lm = loaded or load_adapter(ref, registry=registry, hooks=hooks)
+    temperature = _temperature(lm, ref) if calibrated else None
     examples = [dict(ex) if isinstance(ex, dict) else ex for ex in examples]
     _check_inputs(lm.task, examples)
     if not examples:
@@ -286,10 +308,11 @@ def predict(
     for i in range(len(examples)):
         if kind == HeadKind.CLASSIFICATION:
             p = preds[i]
+            shown = p if temperature is None else temper(p[None, :], temperature)[0]
             out.append(
                 {
-                    "label": _decide(lm, p),
-                    "scores": {lab: float(x) for lab, x in zip(lm.labels, p, strict=True)},
+                    "label": _decide(lm, p),  # the abstention threshold is on raw scores
+                    "scores": {lab: float(x) for lab, x in zip(lm.labels, shown, strict=True)},
                 }
             )
         elif kind == HeadKind.MULTILABEL:

@@ -15,6 +15,7 @@ from typing import Any
 from vadapt_registry.errors import PluginError, VadaptError
 
 from vadapt.kit import STANDARD_BASELINES, Predictions, RunContext, references, score
+from vadapt.kit.calibration import calibrated_metrics
 from vadapt.types import Example, Splits, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def score_split(
 ) -> dict[str, float]:
     """Kit metrics, then the plugin's, which may not reuse a kit metric's name."""
     metrics = score(task, predictions, refs, labels, examples)
+    metrics.update(calibrated_metrics(task, predictions, refs, context))
     plugin = hooks.evaluate(task, predictions, refs, list(examples), labels, split, context)
     clash = set(plugin) & (set(metrics) | {"loss"})
     if clash:

@@ -8,8 +8,10 @@ for the test evaluation and stores it in the manifest's ``context``, so
 ``vadapt evaluate``, ``predict`` and serving in a fresh process reuse the same
 values. Each plugin sees its own namespace; values must be plain JSON.
 
-One decision is shared with the core: :meth:`RunContext.abstain`, "below this top
-probability, predict this label", which ``predict`` and serving apply.
+Two decisions are shared with the core: :meth:`RunContext.abstain`, "below this top
+probability, predict this label", which ``predict`` and serving apply; and the
+temperature the core fits on validation (:mod:`vadapt.kit.calibration`), which they
+apply when asked.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 ABSTAIN = "abstain"
 CORE = "vadapt"
+TEMPERATURE = "temperature"
 
 
 @dataclass
@@ -69,6 +72,11 @@ class RunContext:
 
     def abstention(self) -> dict[str, Any] | None:
         return self.state.get(CORE, {}).get(ABSTAIN)
+
+    def temperature(self) -> float | None:
+        """The temperature fitted on validation (:mod:`vadapt.kit.calibration`), if any."""
+        t = self.state.get(CORE, {}).get(TEMPERATURE)
+        return None if t is None else float(t)
 
     def for_test(self, split: str = "test") -> RunContext:
         """A reader of this state for another split (test, or a later evaluate)."""

@@ -123,6 +123,7 @@ class AdapterPool:
         *,
         hooks: Any = None,
         threads: int | None = None,
+        calibrated: bool = False,
     ) -> None:
         from vadapt.engine.save import open_registry
 
@@ -140,6 +141,7 @@ class AdapterPool:
         self._slots = itertools.count(1)
         self.stats = PoolStats()
         self.backbone = backbone
+        self.calibrated = calibrated  # temper classification scores (docs/calibration.md)
         self._backbone_fp: str | None = None
         if threads:
             from vadapt.engine.setup import set_threads
@@ -188,7 +190,7 @@ class AdapterPool:
                     self._resident.move_to_end(key)
                     self.stats.hits += 1
                 self._activate(entry)
-                return engine_predict(key, examples, loaded=entry.lm)
+                return engine_predict(key, examples, loaded=entry.lm, calibrated=self.calibrated)
         except BaseException:
             with self._lock:
                 self.stats.failures += 1
