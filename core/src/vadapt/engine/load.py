@@ -181,8 +181,6 @@ def evaluate_adapter(
     hooks: Any = None,
 ) -> dict[str, float]:
     """Metrics of a stored adapter on a split of its task's data (or of ``data``)."""
-    from vadapt.config import validation_error
-    from vadapt.engine.data.checks import check_examples, resolve_labels
     from vadapt.engine.evaluate import evaluate_split
     from vadapt.hooks import hooks as default_hooks
 
@@ -190,6 +188,18 @@ def evaluate_adapter(
         raise InvalidConfig(f"--split {split!r}: expected train, validation or test")
     h = hooks or default_hooks()
     lm = load_adapter(ref, registry=registry, hooks=h)
+    examples = split_examples(lm, h, split, data)
+    return evaluate_split(lm.model, lm.ctx, h, examples, split, stored_context(lm.manifest, split))
+
+
+def split_examples(
+    lm: LoadedModel, h: Any, split: str, data: dict[str, Any] | None = None
+) -> list[Example]:
+    """A split of the adapter's task data (its stored ``data:`` section, or ``data``),
+    checked against the adapter's labels."""
+    from vadapt.config import validation_error
+    from vadapt.engine.data.checks import check_examples, resolve_labels
+
     raw = lm.config.data if data is None else data
     try:
         data_cfg = lm.task.data_model.model_validate(raw)
@@ -204,7 +214,7 @@ def evaluate_adapter(
         _label_difference(lm.labels, resolve_labels(lm.task, splits), lm.manifest.ref)
     examples = list(getattr(splits, split))
     check_examples(lm.task, split, examples, lm.labels)
-    return evaluate_split(lm.model, lm.ctx, h, examples, split, stored_context(lm.manifest, split))
+    return examples
 
 
 def stored_context(manifest: Any, split: str = "test") -> RunContext:
