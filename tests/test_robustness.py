@@ -121,5 +121,17 @@ def test_robustness_refuses_a_ranking_adapter_in_one_line(fx):
     from vadapt.engine.robustness import evaluate_robustness
 
     res = adapt(base_config("fx/rank", epochs=1), progress=False)
-    with pytest.raises(InvalidConfig, match="text perturbations apply to"):
+    with pytest.raises(InvalidConfig, match="perturbations apply to classification"):
         evaluate_robustness(res.ref)
+
+
+def test_an_image_adapter_is_scored_under_the_kit_corruptions(fx):
+    from vadapt.engine import adapt
+    from vadapt.engine.robustness import evaluate_robustness
+
+    res = adapt(base_config("fx/image", epochs=1), progress=False)
+    report = evaluate_robustness(res.ref, perturbations=["fog", "jpeg"], severities=[1, 5])
+    assert [r["perturbation"] for r in report.rows] == ["fog", "fog", "jpeg", "jpeg"]
+    assert all(0.0 <= r["accuracy"] <= 1.0 for r in report.rows)
+    with pytest.raises(InvalidConfig, match=r"unknown corruption\(s\) \['typos'\]"):
+        evaluate_robustness(res.ref, perturbations=["typos"])

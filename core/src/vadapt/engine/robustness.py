@@ -1,10 +1,11 @@
-"""How a stored text adapter holds up under perturbed inputs (``vadapt robustness``).
+"""How a stored adapter holds up under perturbed inputs (``vadapt robustness``).
 
 The adapter is loaded like ``evaluate`` loads it (hashes, backbone fingerprint), its
 task's test split is reloaded from the stored ``data:`` section, and every perturbation
-of :mod:`vadapt.kit.perturb` at every severity is scored by the same ``score_split`` as
-the clean split, with the run context the adapter learnt on validation. Perturbed
-inputs are seeded per example, so two adapters of a task see the same texts.
+at every severity — text: :mod:`vadapt.kit.perturb`; images: the corruptions of
+:mod:`vadapt.kit.corruptions` — is scored by the same ``score_split`` as the clean
+split, with the run context the adapter learnt on validation. Perturbed inputs are
+seeded, so two adapters of a task see the same texts and pixels.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from vadapt_registry.errors import InvalidConfig
 
+from vadapt.kit.corruptions import CORRUPTIONS, corrupted_copies
 from vadapt.kit.perturb import SEVERITIES, TEXT_PERTURBATIONS, Perturbation, perturbed
 from vadapt.types import HeadKind
 
@@ -45,14 +48,11 @@ class RobustnessReport:
         }
 
 
-def _pick(names: Sequence[str] | None, extra: Mapping[str, Perturbation]) -> dict[str, Any]:
-    known = {**TEXT_PERTURBATIONS, **extra}
+def _pick(names: Sequence[str] | None, known: Mapping[str, Any], what: str) -> dict[str, Any]:
     names = list(names) if names else list(known)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InvalidConfig(
-            f"unknown perturbation(s) {unknown}", fix=f"choose from {', '.join(known)}"
-        )
+        raise InvalidConfig(f"unknown {what}(s) {unknown}", fix=f"choose from {', '.join(known)}")
     return {n: known[n] for n in names}
 
 
@@ -66,17 +66,20 @@ def _check_severities(severities: Sequence[int]) -> tuple[int, ...]:
     return tuple(severities)
 
 
-def _check_text(lm: Any, examples: Sequence[dict[str, Any]]) -> None:
+def _input_kind(lm: Any, examples: Sequence[dict[str, Any]]) -> str:
+    """``text`` or ``image``: what the examples carry, for the heads perturbing can score."""
     head = HeadKind(lm.task.head)
-    if head in (HeadKind.TOKEN_CLASSIFICATION, HeadKind.RANKING) or not all(
-        isinstance(ex.get("text"), str) for ex in examples
-    ):
-        raise InvalidConfig(
-            f"{lm.manifest.ref}: text perturbations apply to text, tabular-as-text and "
-            f"classification/regression inputs with a 'text' field; task {lm.task.id!r} is "
-            f"{lm.task.modality} / {head.value}",
-            fix="image adapters: the driving plugin's corruption suite",
-        )
+    if head not in (HeadKind.TOKEN_CLASSIFICATION, HeadKind.RANKING):
+        if all(isinstance(ex.get("text"), str) for ex in examples):
+            return "text"
+        if all(isinstance(ex.get("image"), np.ndarray) for ex in examples):
+            return "image"
+    raise InvalidConfig(
+        f"{lm.manifest.ref}: perturbations apply to classification, multilabel and regression "
+        f"adapters on text (or rows serialised as text) and images; task {lm.task.id!r} is "
+        f"{lm.task.modality} / {head.value}",
+        fix="score ranking and token-classification adapters with `vadapt evaluate`",
+    )
 
 
 def evaluate_robustness(
@@ -99,12 +102,15 @@ def evaluate_robustness(
     from vadapt.engine.load import load_adapter, split_examples, stored_context
     from vadapt.hooks import hooks as default_hooks
 
-    chosen = _pick(perturbations, dict(extra or {}))
     levels = _check_severities(severities)
     h = hooks or default_hooks()
     lm = load_adapter(ref, registry=registry, hooks=h)
     examples = split_examples(lm, h, "test")[: max_examples or None]
-    _check_text(lm, examples)
+    kind = _input_kind(lm, examples)
+    if kind == "image":
+        chosen = _pick(perturbations, {**CORRUPTIONS, **(extra or {})}, "corruption")
+    else:
+        chosen = _pick(perturbations, {**TEXT_PERTURBATIONS, **(extra or {})}, "perturbation")
 
     def score(exs: list[dict[str, Any]]) -> dict[str, float]:
         context = stored_context(lm.manifest, "test")
@@ -114,6 +120,10 @@ def evaluate_robustness(
     report = RobustnessReport(lm.manifest.ref, lm.task.metric, len(examples), score(examples))
     for name, fn in chosen.items():
         for level in levels:
-            metrics = score(perturbed(examples, name, fn, level, seed=seed))
+            if kind == "image" and name in CORRUPTIONS:
+                changed = corrupted_copies(examples, name, level, seed)
+            else:
+                changed = perturbed(examples, name, fn, level, seed=seed, field=kind)
+            metrics = score(changed)
             report.rows.append({"perturbation": name, "severity": level, **metrics})
     return report

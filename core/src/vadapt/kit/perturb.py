@@ -18,7 +18,6 @@ per example, so every adapter of a task sees exactly the same perturbed inputs.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -151,9 +150,13 @@ TEXT_PERTURBATIONS: dict[str, Perturbation] = {
 }
 
 
-def _seed(*parts: Any) -> int:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "little")
+def stable_seed(*parts: Any) -> int:
+    """A seed from names and numbers that does not depend on Python's hash randomisation
+    (FNV-1a over ``"|".join(parts)``)."""
+    acc = 1469598103934665603
+    for ch in "|".join(map(str, parts)).encode():
+        acc = ((acc ^ ch) * 1099511628211) % (1 << 63)
+    return acc
 
 
 def perturbed(
@@ -170,6 +173,6 @@ def perturbed(
     the other perturbations."""
     out = []
     for i, ex in enumerate(examples):
-        rng = np.random.default_rng(_seed(seed, name, severity, i))
-        out.append({**ex, field: fn(str(ex[field]), severity, rng)})
+        rng = np.random.default_rng(stable_seed(seed, name, severity, i))
+        out.append({**ex, field: fn(ex[field], severity, rng)})
     return out
