@@ -101,6 +101,9 @@ def test_robustness_report_of_a_stored_adapter(fx, capsys):
         evaluate_robustness(res.ref, perturbations=["emoji"])
     with pytest.raises(InvalidConfig, match="expected values among"):
         evaluate_robustness(res.ref, severities=[0])
+    with pytest.raises(InvalidConfig, match="--max-examples -5"):
+        evaluate_robustness(res.ref, max_examples=-5)
+    assert evaluate_robustness(res.ref, perturbations=["casing"], max_examples=3).examples == 3
     args = ["robustness", res.ref, "--perturbations", "whitespace", "--severities", "2"]
     with pytest.raises(SystemExit) as exc:
         main([*args, "--json"])

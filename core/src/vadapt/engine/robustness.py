@@ -103,9 +103,14 @@ def evaluate_robustness(
     from vadapt.hooks import hooks as default_hooks
 
     levels = _check_severities(severities)
+    if max_examples is not None and (isinstance(max_examples, bool) or max_examples < 1):
+        raise InvalidConfig(
+            f"--max-examples {max_examples!r}: expected a positive number of test examples",
+            fix="e.g. --max-examples 500, or leave it out for the whole test split",
+        )
     h = hooks or default_hooks()
     lm = load_adapter(ref, registry=registry, hooks=h)
-    examples = split_examples(lm, h, "test")[: max_examples or None]
+    examples = split_examples(lm, h, "test")[:max_examples]
     kind = _input_kind(lm, examples)
     if kind == "image":
         chosen = _pick(perturbations, {**CORRUPTIONS, **(extra or {})}, "corruption")
