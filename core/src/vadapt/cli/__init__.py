@@ -82,13 +82,24 @@ def _setup_logging(debug: bool) -> None:
 
 
 def _register_commands() -> None:
-    from vadapt.cli import continual, demo, engine, fewshot, plugins, registry, robustness, serve
+    from vadapt.cli import (
+        continual,
+        demo,
+        engine,
+        explain,
+        fewshot,
+        plugins,
+        registry,
+        robustness,
+        serve,
+    )
 
     plugins.register(app)
     engine.register(app)
     fewshot.register(app)
     continual.register(app)
     robustness.register(app)
+    explain.register(app)
     demo.register(app)
     serve.register(app)
     app.add_typer(registry.app, name="registry")

@@ -215,19 +215,8 @@ def entity_report(metrics: dict[str, float]) -> list[str]:
     return rows
 
 
-def predict_cmd(
-    adapter: str = typer.Argument(..., help="NAME or NAME@VERSION"),
-    input_: str = typer.Option(..., "--input", "-i", help="JSONL file of examples, or - for stdin"),
-    registry: str | None = typer.Option(None, "--registry", help="registry root"),
-    calibrated: bool = typer.Option(
-        False,
-        "--calibrated",
-        help="classification scores tempered by the temperature fitted on validation",
-    ),
-) -> None:
-    """Predict with a stored adapter: JSONL in (one example per line), JSONL out."""
-    from vadapt.engine.load import predict
-
+def read_inputs(input_: str) -> list[dict[str, Any]]:
+    """The JSON objects of a JSONL file (or ``-`` for stdin), one per non-empty line."""
     fh = sys.stdin if input_ == "-" else None
     if fh is None:
         p = Path(input_)
@@ -249,6 +238,23 @@ def predict_cmd(
                 f"--input {input_} line {i}: not valid JSON ({exc.msg})",
                 fix='one JSON object per line, e.g. {"text": "..."}',
             ) from None
+    return examples
+
+
+def predict_cmd(
+    adapter: str = typer.Argument(..., help="NAME or NAME@VERSION"),
+    input_: str = typer.Option(..., "--input", "-i", help="JSONL file of examples, or - for stdin"),
+    registry: str | None = typer.Option(None, "--registry", help="registry root"),
+    calibrated: bool = typer.Option(
+        False,
+        "--calibrated",
+        help="classification scores tempered by the temperature fitted on validation",
+    ),
+) -> None:
+    """Predict with a stored adapter: JSONL in (one example per line), JSONL out."""
+    from vadapt.engine.load import predict
+
+    examples = read_inputs(input_)
     for row in predict(adapter, examples, registry=registry, calibrated=calibrated):
         typer.echo(json.dumps(row, sort_keys=True))
 

@@ -1,0 +1,193 @@
+"""Why a text adapter decided: integrated-gradients attributions per word (``vadapt explain``).
+
+captum's ``LayerIntegratedGradients`` integrates the gradient of the explained label's
+logit along a straight path in input-embedding space, from a baseline (the same special
+tokens, every other token replaced by padding) to the input, over ``steps`` points
+(chunked by ``internal_batch_size`` so two cores stay within memory). The attribution
+of a word piece is the sum over the embedding dimension; a word's is the sum of its
+pieces (words as :func:`vadapt.kit.entities.words` cuts them, with character offsets
+into the input). Where the method wraps texts in a prompt, only the input's own
+pieces are reported. Inputs longer than ``train.max_length`` are cut like every
+prediction, and the output says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from vadapt_registry.errors import InvalidConfig
+
+from vadapt.types import HeadKind, Modality
+
+DEFAULT_STEPS = 32
+
+
+def _check(lm: Any) -> None:
+    head = HeadKind(lm.task.head)
+    if lm.task.modality not in (Modality.TEXT, Modality.TABULAR) or head not in (
+        HeadKind.CLASSIFICATION,
+        HeadKind.REGRESSION,
+    ):
+        raise InvalidConfig(
+            f"{lm.manifest.ref}: vadapt explain supports text (and tabular-as-text) "
+            f"classification and regression adapters; this one is {lm.task.modality} / "
+            f"{head.value}",
+            fix="image attributions (Grad-CAM) are not built yet",
+        )
+    if lm.model.input_embeddings() is None or lm.ctx.collator.text_format is not None:
+        raise InvalidConfig(
+            f"{lm.manifest.ref}: method {lm.config.method.name!r} scores texts through its own "
+            "prompt or features; attributions need a text encoder fed the input directly",
+            fix="explain a lora, ia3, full, bitfit, bottleneck or freeze adapter",
+        )
+
+
+def _words(text: str, offsets: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:
+    from vadapt.kit.entities import words
+
+    out = []
+    for start, end in words(text):
+        inside = (offsets[:, 0] < end) & (offsets[:, 1] > start) & (offsets[:, 1] > offsets[:, 0])
+        out.append(
+            {
+                "word": text[start:end],
+                "start": start,
+                "end": end,
+                "attribution": float(scores[inside].sum()),
+            }
+        )
+    return out
+
+
+def _encode(lm: Any, text: str) -> dict[str, Any]:
+    tok = lm.ctx.collator.pre
+    enc = tok(
+        text,
+        truncation=True,
+        max_length=lm.ctx.collator.max_length,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+        return_tensors="pt",
+    )
+    full = tok(text, truncation=False, return_attention_mask=False)["input_ids"]
+    return {**enc, "truncated": len(full) > enc["input_ids"].shape[1]}
+
+
+def explain_text(
+    lm: Any, text: str, *, steps: int = DEFAULT_STEPS, internal_batch_size: int = 16
+) -> dict[str, Any]:
+    """One text: the predicted label (or value), the label explained, word attributions."""
+    import torch
+    from captum.attr import LayerIntegratedGradients
+
+    enc = _encode(lm, text)
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    special = enc["special_tokens_mask"].bool()
+    pad = lm.ctx.collator.pre.pad_token_id or 0
+    baseline = torch.where(special, ids, torch.full_like(ids, pad))
+    model = lm.model
+    device = next(model.parameters()).device
+
+    def forward(input_ids: Any, attention_mask: Any) -> Any:
+        return model({"input_ids": input_ids, "attention_mask": attention_mask})
+
+    model.eval()
+    with torch.no_grad():
+        logits = forward(ids.to(device), mask.to(device))[0].float().cpu()
+    regression = HeadKind(lm.task.head) == HeadKind.REGRESSION
+    target = 0 if regression else int(logits.argmax())
+    lig = LayerIntegratedGradients(forward, model.input_embeddings())
+    attr, delta = lig.attribute(
+        ids.to(device),
+        baselines=baseline.to(device),
+        additional_forward_args=(mask.to(device),),
+        target=target,
+        n_steps=steps,
+        internal_batch_size=internal_batch_size,
+        return_convergence_delta=True,
+    )
+    per_piece = attr.sum(-1)[0].detach().float().cpu().numpy()
+    per_piece[special[0].numpy()] = 0.0
+    out: dict[str, Any] = {
+        "text": text,
+        "words": _words(text, enc["offset_mapping"][0].numpy(), per_piece),
+        "convergence_delta": float(delta.abs().max()),
+        "steps": steps,
+    }
+    if regression:
+        out["value"] = float(logits[0])
+    else:
+        probs = torch.softmax(logits, -1).numpy()
+        out["label"] = lm.labels[target]
+        out["score"] = float(probs[target])
+    if enc["truncated"]:
+        out["truncated"] = f"cut to train.max_length = {lm.ctx.collator.max_length} tokens"
+    return out
+
+
+def explain(
+    ref: str,
+    texts: Sequence[str],
+    *,
+    steps: int = DEFAULT_STEPS,
+    internal_batch_size: int = 16,
+    registry: Any = None,
+    loaded: Any = None,
+) -> list[dict[str, Any]]:
+    """Word attributions of ``texts`` for the label the adapter predicts for each."""
+    from vadapt.engine.load import load_adapter
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise InvalidConfig(f"--steps {steps!r}: expected an integer >= 2", fix="e.g. --steps 32")
+    lm = loaded or load_adapter(ref, registry=registry)
+    _check(lm)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str) or not t.strip():
+            raise InvalidConfig(
+                f"input {i}: expected a non-empty text", fix='each line like {"text": "..."}'
+            )
+    return [
+        explain_text(lm, t, steps=steps, internal_batch_size=internal_batch_size) for t in texts
+    ]
+
+
+def _keep(text: str, spans: Sequence[dict[str, Any]], keep: set[int]) -> str:
+    return " ".join(text[w["start"] : w["end"]] for i, w in enumerate(spans) if i in keep)
+
+
+def faithfulness(
+    lm: Any,
+    rows: Sequence[dict[str, Any]],
+    *,
+    fractions: Sequence[float] = (0.1, 0.2, 0.5),
+    seed: int = 0,
+) -> dict[str, float]:
+    """ERASER's comprehensiveness and sufficiency (DeYoung et al., ACL 2020) of explained
+    classification ``rows``, averaged over the removal ``fractions`` (AOPC-style), beside
+    the same scores for k words chosen at random (the control a faithful attribution
+    must beat): comprehensiveness = p(label | text) − p(label | text without the top k
+    words), higher is better; sufficiency = p(label | text) − p(label | only the top k),
+    lower is better."""
+    from vadapt.engine.load import predict
+
+    rng = np.random.default_rng(seed)
+    texts: list[str] = []
+    plan: list[tuple[int, str, str]] = []  # (row, which, kind)
+    for r, row in enumerate(rows):
+        spans = row["words"]
+        n = len(spans)
+        order = sorted(range(n), key=lambda i: -spans[i]["attribution"])
+        for q in fractions:
+            k = min(n, max(1, round(q * n)))
+            for which, chosen in (("top", set(order[:k])), ("random", set(rng.permutation(n)[:k]))):
+                texts += [_keep(row["text"], spans, set(range(n)) - chosen) or ".",
+                          _keep(row["text"], spans, chosen)]  # fmt: skip
+                plan += [(r, which, "comprehensiveness"), (r, which, "sufficiency")]
+    preds = predict(lm.manifest.ref, [{"text": t} for t in texts], loaded=lm)
+    sums: dict[str, list[float]] = {}
+    for (r, which, kind), pred in zip(plan, preds, strict=True):
+        drop = rows[r]["score"] - pred["scores"][rows[r]["label"]]
+        sums.setdefault(kind if which == "top" else f"random_{kind}", []).append(drop)
+    return {k: float(np.mean(v)) for k, v in sums.items()}
