@@ -73,11 +73,18 @@ def test_cli_explain_writes_jsonl(trained, capsys, tmp_path):
 
 def test_explain_refuses_what_it_cannot_explain(fx):
     from vadapt.engine import adapt
-    from vadapt.engine.explain import explain
+    from vadapt.engine.explain import explain, faithfulness
+    from vadapt.engine.load import load_adapter
 
     res = adapt(base_config("fx/rank", epochs=1), progress=False)
     with pytest.raises(InvalidConfig, match=r"supports text .* classification and regression"):
         explain(res.ref, ["a question"])
+    reg = adapt(base_config("fx/reg", epochs=1), progress=False)
+    lm = load_adapter(reg.ref)
+    rows = explain(reg.ref, ["great excellent"], steps=4, loaded=lm)
+    assert isinstance(rows[0]["value"], float) and "label" not in rows[0]
+    with pytest.raises(InvalidConfig, match="these rows explain a regression value"):
+        faithfulness(lm, rows)
 
 
 def test_faithfulness_beats_the_random_control_on_the_planted_signal(trained):

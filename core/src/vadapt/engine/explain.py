@@ -6,9 +6,9 @@ tokens, every other token replaced by padding) to the input, over ``steps`` poin
 (chunked by ``internal_batch_size`` so two cores stay within memory). The attribution
 of a word piece is the sum over the embedding dimension; a word's is the sum of its
 pieces (words as :func:`vadapt.kit.entities.words` cuts them, with character offsets
-into the input). Where the method wraps texts in a prompt, only the input's own
-pieces are reported. Inputs longer than ``train.max_length`` are cut like every
-prediction, and the output says so.
+into the input). Methods that wrap texts in a prompt are refused (the attributions
+would cover the prompt's tokens). Inputs longer than ``train.max_length`` are cut like
+every prediction, and the output says so.
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ def _words(text: str, offsets: np.ndarray, scores: np.ndarray) -> list[dict[str,
 
 
 def _encode(lm: Any, text: str) -> dict[str, Any]:
-    tok = lm.ctx.collator.pre
-    enc = tok(
+    from vadapt.kit.entities import words
+
+    enc = lm.ctx.collator.pre(
         text,
         truncation=True,
         max_length=lm.ctx.collator.max_length,
@@ -71,8 +72,9 @@ def _encode(lm: Any, text: str) -> dict[str, Any]:
         return_special_tokens_mask=True,
         return_tensors="pt",
     )
-    full = tok(text, truncation=False, return_attention_mask=False)["input_ids"]
-    return {**enc, "truncated": len(full) > enc["input_ids"].shape[1]}
+    spans = words(text)
+    covered = int(enc["offset_mapping"][0, :, 1].max())  # the last character a piece reaches
+    return {**enc, "truncated": bool(spans) and spans[-1][1] > covered}
 
 
 def explain_text(
@@ -172,6 +174,12 @@ def faithfulness(
     lower is better."""
     from vadapt.engine.load import predict
 
+    if any("label" not in row for row in rows):
+        raise InvalidConfig(
+            "faithfulness scores classification explanations (a label and its probability); "
+            "these rows explain a regression value",
+            fix="pass rows that explain() returned for a classification adapter",
+        )
     rng = np.random.default_rng(seed)
     texts: list[str] = []
     plan: list[tuple[int, str, str]] = []  # (row, which, kind)

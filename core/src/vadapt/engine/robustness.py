@@ -100,6 +100,7 @@ def evaluate_robustness(
     examples only (the same N for every perturbation)."""
     from vadapt.engine.evaluate import evaluate_split
     from vadapt.engine.load import load_adapter, split_examples, stored_context
+    from vadapt.engine.scoring import PER_LABEL
     from vadapt.hooks import hooks as default_hooks
 
     levels = _check_severities(severities)
@@ -120,7 +121,7 @@ def evaluate_robustness(
     def score(exs: list[dict[str, Any]]) -> dict[str, float]:
         context = stored_context(lm.manifest, "test")
         metrics = evaluate_split(lm.model, lm.ctx, h, exs, "test", context)
-        return {k: v for k, v in metrics.items() if not k.startswith(("class.", "label."))}
+        return {k: v for k, v in metrics.items() if not k.startswith(PER_LABEL)}
 
     report = RobustnessReport(lm.manifest.ref, lm.task.metric, len(examples), score(examples))
     for name, fn in chosen.items():

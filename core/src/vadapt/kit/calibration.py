@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from vadapt.kit.context import TEMPERATURE  # its name in the run context's core namespace
+from vadapt.kit.context import CORE, TEMPERATURE
+from vadapt.kit.scoring import calibration_error
+from vadapt.types import HeadKind
 
 LOG_T_RANGE = (-3.0, 3.0)
 """Search interval of log T (T from 0.05 to 20)."""
@@ -130,10 +132,6 @@ def calibrated_metrics(task: Any, probs: Any, refs: Any, context: Any) -> dict[s
     """For a classification task: fit ``T`` when ``context`` learns (a fresh validation
     evaluation) and keep it in the core namespace; wherever a ``T`` is known, the ECE of
     the tempered probabilities as ``ece_calibrated``. Other heads: nothing."""
-    from vadapt.kit.context import CORE
-    from vadapt.kit.scoring import calibration_error
-    from vadapt.types import HeadKind
-
     p = np.asarray(probs) if task.head == HeadKind.CLASSIFICATION else None
     if p is None or p.ndim != 2 or not len(p):
         return {}

@@ -68,10 +68,8 @@ def typos(text: str, severity: int, rng: np.random.Generator) -> str:
     _check(severity)
     chars = list(text)
     letters = [i for i, c in enumerate(chars) if c.isalpha()]
-    n = round(len(letters) * 0.02 * severity)
-    if not letters or n == 0:
-        n = 1 if letters else 0
-    picked = sorted(rng.choice(letters, size=min(n, len(letters)), replace=False).tolist())
+    n = max(1, round(len(letters) * 0.02 * severity)) if letters else 0  # at least one typo
+    picked = sorted(rng.choice(letters, size=n, replace=False).tolist()) if n else []
     for i in reversed(picked):
         new = _typo(chars[i], rng)
         if new == chars[i] and i + 1 < len(chars) and chars[i + 1].isalpha():
