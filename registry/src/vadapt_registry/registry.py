@@ -5,6 +5,8 @@ Layout under the root::
     blobs/sha256/<2 hex>/<64 hex>                 file contents, stored once
     manifests/<vertical>/<name>/<version>.json    the truth about each adapter
     index.sqlite                                  cache of the manifests (WAL)
+    attachments/<vertical>/<name>/<version>/      files measured later (report cards),
+                                                  bound to the manifest's bytes
     tmp/                                          in-flight writes; tmp/journal/ intents
     registry.lock                                 the writers' lock
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vadapt_registry import _fs, commit, index
+from vadapt_registry.attachments import drop as drop_attachments
 from vadapt_registry.errors import (
     CorruptAdapter,
     InvalidConfig,
@@ -48,6 +51,7 @@ from vadapt_registry.names import (
 from vadapt_registry.safefiles import check_file
 
 if TYPE_CHECKING:  # parsed manifests (pydantic) load on first use: listings read the index only
+    from vadapt_registry.attachments import Attachment, LoadedAttachment
     from vadapt_registry.manifest import Manifest, ManifestDraft
 
 
@@ -462,6 +466,32 @@ class Registry:
             raise
         return out
 
+    # ---- attachments (see vadapt_registry.attachments) -------------------------------
+    def attach(
+        self,
+        ref: str,
+        kind: str,
+        files: Mapping[str, bytes],
+        meta: Mapping[str, object] | None = None,
+    ) -> Attachment:
+        """Store ``files`` measured about ``ref`` (a report card) as attachment ``kind``,
+        bound to its manifest's exact bytes; replaces an older attachment of that kind."""
+        from vadapt_registry.attachments import attach
+
+        return attach(self, ref, kind, files, meta)
+
+    def attachments(self, ref: str) -> builtins.list[Attachment]:
+        """The attachment records of ``ref`` (unverified; `load_attachment` verifies)."""
+        from vadapt_registry.attachments import records
+
+        return records(self, ref)
+
+    def load_attachment(self, ref: str, kind: str) -> LoadedAttachment:
+        """Attachment ``kind`` of ``ref``, every file checked; stale ones are refused."""
+        from vadapt_registry.attachments import load
+
+        return load(self, ref, kind)
+
     def lineage(self, name_or_ref: str) -> builtins.list[Manifest]:
         """The adapter then its parents, nearest first; stops at a parent no longer stored."""
         chain = [self.get(name_or_ref)]
@@ -503,6 +533,8 @@ class Registry:
                 commit.write_journal(self, pending, rels)
                 for rel in rels:
                     _fs.unlink_quiet(self.root / rel)
+                for m in targets:
+                    drop_attachments(self, m)
                 with index.transaction(conn):
                     for m in targets:
                         index.delete(conn, m.name, m.version)

@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 from typing import TYPE_CHECKING
 
-from vadapt_registry import _fs
+from vadapt_registry import _fs, attachments
 from vadapt_registry.errors import CorruptAdapter, NoSpace, RegistryBusy
 from vadapt_registry.manifest import Manifest
 from vadapt_registry.names import parse_ref
@@ -76,6 +76,8 @@ def _verify(reg: Registry, ref: str | None, VerifyProblem: type) -> list:
                 checked[entry.sha256] = _check_blob(reg, entry.sha256, entry.size, fname)
             if checked[entry.sha256]:
                 problems.append(VerifyProblem(m.ref, fname, checked[entry.sha256]))
+        for kind, problem in attachments.verify(reg, m):
+            problems.append(VerifyProblem(m.ref, None, f"attachment {kind!r}: {problem}"))
     problems.extend(_check_index(reg, ref, on_disk, unreadable, VerifyProblem))
     return problems
 
@@ -203,6 +205,9 @@ def collect_garbage(reg: Registry) -> GcReport:
                     "so its blobs are unknown",
                     fix="restore that manifest, or delete it and run `vadapt registry reindex`",
                 ) from None
+        for folder in attachments.orphan_folders(reg):
+            shutil.rmtree(folder, ignore_errors=True)  # their adapter was removed
+        referenced |= attachments.referenced_blobs(reg)
         removed = freed = kept = 0
         for p in sorted((reg.root / "blobs" / "sha256").glob("*/*")):
             if p.name in referenced:
