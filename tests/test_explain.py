@@ -63,17 +63,21 @@ def test_cli_explain_writes_jsonl(trained, capsys, tmp_path):
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(json.dumps({"text": "the food great was really excellent"}) + "\n")
     with pytest.raises(SystemExit) as exc:
-        main(["explain", trained.ref, "--input", str(inputs), "--steps", "8"])
+        args = ["explain", trained.ref, "--input", str(inputs), "--steps", "8"]
+        main([*args, "--html", str(tmp_path / "why.html")])
         raise SystemExit(0)
     out = capsys.readouterr()
     assert (exc.value.code or 0) == 0, out.err
     row = json.loads(out.out.splitlines()[0])
     assert row["label"] == "pos" and [w["word"] for w in row["words"]][2] == "great"
+    page = (tmp_path / "why.html").read_text()
+    assert "predicted <b>pos</b>" in page and ">great</span>" in page
 
 
 def test_explain_refuses_what_it_cannot_explain(fx):
     from vadapt.engine import adapt
-    from vadapt.engine.explain import explain, faithfulness
+    from vadapt.engine.explain import explain
+    from vadapt.engine.faithfulness import deletion_curve, faithfulness
     from vadapt.engine.load import load_adapter
 
     res = adapt(base_config("fx/rank", epochs=1), progress=False)
@@ -83,12 +87,14 @@ def test_explain_refuses_what_it_cannot_explain(fx):
     lm = load_adapter(reg.ref)
     rows = explain(reg.ref, ["great excellent"], steps=4, loaded=lm)
     assert isinstance(rows[0]["value"], float) and "label" not in rows[0]
-    with pytest.raises(InvalidConfig, match="these rows explain a regression value"):
-        faithfulness(lm, rows)
+    for measure in (faithfulness, deletion_curve):
+        with pytest.raises(InvalidConfig, match="these rows explain a regression value"):
+            measure(lm, rows)
 
 
 def test_faithfulness_beats_the_random_control_on_the_planted_signal(trained):
-    from vadapt.engine.explain import explain, faithfulness
+    from vadapt.engine.explain import explain
+    from vadapt.engine.faithfulness import deletion_curve, faithfulness
     from vadapt.engine.load import load_adapter
 
     lm = load_adapter(trained.ref)
@@ -101,3 +107,8 @@ def test_faithfulness_beats_the_random_control_on_the_planted_signal(trained):
     # keeping only them keeps more of the prediction
     assert f["comprehensiveness"] > f["random_comprehensiveness"] + 0.1, f
     assert f["sufficiency"] < f["random_sufficiency"] - 0.1, f
+    curve = deletion_curve(lm, rows, fractions=(0.0, 0.25, 0.5, 0.75, 1.0))
+    assert curve["fractions"] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert curve["top"][0] == pytest.approx(curve["random"][0])  # nothing deleted yet
+    # deleting the attributed words first drops the label's probability sooner
+    assert curve["top_auc"] < curve["random_auc"] - 0.05, curve

@@ -90,6 +90,7 @@ def _register_commands() -> None:
         fewshot,
         plugins,
         registry,
+        report,
         robustness,
         serve,
     )
@@ -100,6 +101,7 @@ def _register_commands() -> None:
     continual.register(app)
     robustness.register(app)
     explain.register(app)
+    report.register(app)
     demo.register(app)
     serve.register(app)
     app.add_typer(registry.app, name="registry")

@@ -10,6 +10,7 @@ its pydantic config class (``vadapt.methods.registry``), never from peft.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group
@@ -23,9 +24,13 @@ SPLITS = ("train", "validation", "test")
 TEXT_LIMIT = 300  # characters of notes / intended use shown
 
 
-def card(m: Any) -> Group:
-    """The whole card of manifest ``m``, ready for ``tables.render``/``tables.echo``."""
-    parts: list[Any] = [Text(header(m)), Text(""), table(None, fields(m))]
+def card(m: Any, attachments: Sequence[Any] = ()) -> Group:
+    """The whole card of manifest ``m``, ready for ``tables.render``/``tables.echo``;
+    ``attachments``: its attachment records (a report card), one row each."""
+    rows = fields(m) + [
+        [f"attached {a.kind}", f"{a.created[:19]}Z · vadapt {a.kind} {m.ref}"] for a in attachments
+    ]
+    parts: list[Any] = [Text(header(m)), Text(""), table(None, rows)]
     metrics = card_headline(m)
     if metrics:
         parts += [Text(""), versus_table(metrics, m.metrics.test, m.baselines)]

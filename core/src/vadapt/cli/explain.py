@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from vadapt_registry.errors import InvalidConfig
@@ -16,6 +17,9 @@ def explain_cmd(
     steps: int = typer.Option(32, "--steps", help="integration steps of integrated gradients"),
     internal_batch_size: int = typer.Option(
         16, "--internal-batch-size", help="integration points evaluated per forward pass"
+    ),
+    html: Path | None = typer.Option(
+        None, "--html", help="also write an HTML view (words shaded by attribution)"
     ),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
 ) -> None:
@@ -38,6 +42,10 @@ def explain_cmd(
     )
     for row in out:
         typer.echo(json.dumps(row, sort_keys=True))
+    if html is not None:
+        from vadapt.report.page import explanations_page
+
+        html.write_text(explanations_page(adapter, out), encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:

@@ -108,13 +108,19 @@ def list_(
 @app.command()
 def show(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """Show one adapter's manifest."""
-    m = _open(registry).get(ref)
+    reg = _open(registry)
+    m = reg.get(ref)
     if as_json:
         typer.echo(m.to_json(), nl=False)
     else:
         from vadapt.cli.card import card
 
-        echo(card(m))
+        try:
+            attached = reg.attachments(m.ref)
+        except CorruptAdapter as exc:  # an unreadable record must not hide the card
+            typer.echo(f"warning: {exc.message}", err=True)
+            attached = []
+        echo(card(m, attached))
 
 
 @app.command()

@@ -24,7 +24,8 @@ from vadapt.types import HeadKind, Modality
 DEFAULT_STEPS = 32
 
 
-def _check(lm: Any) -> None:
+def check_explainable(lm: Any) -> None:
+    """One line (InvalidConfig) when ``lm`` is not an adapter `explain` supports."""
     head = HeadKind(lm.task.head)
     if lm.task.modality not in (Modality.TEXT, Modality.TABULAR) or head not in (
         HeadKind.CLASSIFICATION,
@@ -144,7 +145,7 @@ def explain(
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
         raise InvalidConfig(f"--steps {steps!r}: expected an integer >= 2", fix="e.g. --steps 32")
     lm = loaded or load_adapter(ref, registry=registry)
-    _check(lm)
+    check_explainable(lm)
     for i, t in enumerate(texts):
         if not isinstance(t, str) or not t.strip():
             raise InvalidConfig(
@@ -153,49 +154,3 @@ def explain(
     return [
         explain_text(lm, t, steps=steps, internal_batch_size=internal_batch_size) for t in texts
     ]
-
-
-def _keep(text: str, spans: Sequence[dict[str, Any]], keep: set[int]) -> str:
-    return " ".join(text[w["start"] : w["end"]] for i, w in enumerate(spans) if i in keep)
-
-
-def faithfulness(
-    lm: Any,
-    rows: Sequence[dict[str, Any]],
-    *,
-    fractions: Sequence[float] = (0.1, 0.2, 0.5),
-    seed: int = 0,
-) -> dict[str, float]:
-    """ERASER's comprehensiveness and sufficiency (DeYoung et al., ACL 2020) of explained
-    classification ``rows``, averaged over the removal ``fractions`` (AOPC-style), beside
-    the same scores for k words chosen at random (the control a faithful attribution
-    must beat): comprehensiveness = p(label | text) − p(label | text without the top k
-    words), higher is better; sufficiency = p(label | text) − p(label | only the top k),
-    lower is better."""
-    from vadapt.engine.load import predict
-
-    if any("label" not in row for row in rows):
-        raise InvalidConfig(
-            "faithfulness scores classification explanations (a label and its probability); "
-            "these rows explain a regression value",
-            fix="pass rows that explain() returned for a classification adapter",
-        )
-    rng = np.random.default_rng(seed)
-    texts: list[str] = []
-    plan: list[tuple[int, str, str]] = []  # (row, which, kind)
-    for r, row in enumerate(rows):
-        spans = row["words"]
-        n = len(spans)
-        order = sorted(range(n), key=lambda i: -spans[i]["attribution"])
-        for q in fractions:
-            k = min(n, max(1, round(q * n)))
-            for which, chosen in (("top", set(order[:k])), ("random", set(rng.permutation(n)[:k]))):
-                texts += [_keep(row["text"], spans, set(range(n)) - chosen) or ".",
-                          _keep(row["text"], spans, chosen)]  # fmt: skip
-                plan += [(r, which, "comprehensiveness"), (r, which, "sufficiency")]
-    preds = predict(lm.manifest.ref, [{"text": t} for t in texts], loaded=lm)
-    sums: dict[str, list[float]] = {}
-    for (r, which, kind), pred in zip(plan, preds, strict=True):
-        drop = rows[r]["score"] - pred["scores"][rows[r]["label"]]
-        sums.setdefault(kind if which == "top" else f"random_{kind}", []).append(drop)
-    return {k: float(np.mean(v)) for k, v in sums.items()}

@@ -92,12 +92,14 @@ def evaluate_robustness(
     extra: Mapping[str, Perturbation] | None = None,
     registry: Any = None,
     hooks: Any = None,
+    loaded: Any = None,
 ) -> RobustnessReport:
     """The adapter's test metrics clean and under each perturbation x severity.
 
     ``extra``: more perturbations by name (e.g. a plugin's
     :func:`vadapt.kit.perturb.substitutions`); ``max_examples``: the first N test
-    examples only (the same N for every perturbation)."""
+    examples only (the same N for every perturbation); ``loaded``: the adapter, loaded
+    already (:func:`vadapt.engine.load.load_adapter`)."""
     from vadapt.engine.evaluate import evaluate_split
     from vadapt.engine.load import load_adapter, split_examples, stored_context
     from vadapt.engine.scoring import PER_LABEL
@@ -110,7 +112,7 @@ def evaluate_robustness(
             fix="e.g. --max-examples 500, or leave it out for the whole test split",
         )
     h = hooks or default_hooks()
-    lm = load_adapter(ref, registry=registry, hooks=h)
+    lm = loaded or load_adapter(ref, registry=registry, hooks=h)
     examples = split_examples(lm, h, "test")[:max_examples]
     kind = _input_kind(lm, examples)
     if kind == "image":

@@ -370,7 +370,7 @@ def _fit(
     )
 
 
-_NOT_METRICS = ("step", "epoch", "split", "lr", "seconds")
+_NOT_METRICS = ("step", "epoch", "split", "lr", "seconds", "train_loss")
 
 
 def _score(

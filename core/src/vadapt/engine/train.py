@@ -48,6 +48,16 @@ class TrainOutcome:
     samples: int = 0
     hook_seconds: float = 0.0
     prefix_cache: dict[str, int] | None = None  # freeze's frozen-prefix cache counters
+    loss_sum: Any = 0.0  # training loss summed since the last evaluation (a tensor: no sync)
+    loss_steps: int = 0
+
+    def train_loss(self) -> float | None:
+        """The mean training loss since the last call (None when no step ran)."""
+        if not self.loss_steps:
+            return None
+        mean = float(self.loss_sum) / self.loss_steps
+        self.loss_sum, self.loss_steps = 0.0, 0
+        return mean
 
     @property
     def samples_per_second(self) -> float:
@@ -143,6 +153,9 @@ class Validator:
             "seconds": round(time.perf_counter() - t0, 3),
             **metrics,
         }
+        train_loss = self.out.train_loss()
+        if train_loss is not None:
+            record["train_loss"] = train_loss  # mean over the steps since the last evaluation
         self.out.history.append(record)
         if self.log is not None:
             self.log.write(json.dumps(record, sort_keys=True, allow_nan=True) + "\n")
@@ -276,6 +289,8 @@ def _step(
             if term is not None:
                 loss = loss + term
         _check_finite(loss, accelerator, task, out.steps + 1, epoch)
+        out.loss_sum = out.loss_sum + loss.detach()
+        out.loss_steps += 1
         accelerator.backward(loss)
         if accelerator.sync_gradients and cfg.train.grad_clip > 0:
             accelerator.clip_grad_norm_(p.model.parameters(), cfg.train.grad_clip)

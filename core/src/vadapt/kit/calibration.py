@@ -102,10 +102,11 @@ def reliability(confidence: Any, correct: Any, bins: int = 15) -> list[dict[str,
 
 
 def plot_reliability(
-    curves: dict[str, Sequence[dict[str, float]]], path: str, *, title: str = ""
-) -> str:
+    curves: dict[str, Sequence[dict[str, float]]], path: Any, *, title: str = ""
+) -> Any:
     """A PNG reliability diagram: accuracy against confidence per bin for each named
-    curve (e.g. ``{"raw": ..., "T = 1.7": ...}``), the diagonal for perfect calibration."""
+    curve (e.g. ``{"raw": ..., "T = 1.7": ...}``), the diagonal for perfect calibration;
+    ``path``: a file name or a binary file object."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -123,7 +124,7 @@ def plot_reliability(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png")
     plt.close(fig)
     return path
 
