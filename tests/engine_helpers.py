@@ -6,7 +6,8 @@
   MiniLM's tokenizer) and ``tiny-cnn`` (two conv blocks, image features of width 16);
 - tasks ``fx/text`` (classification), ``fx/stream`` (continual streams over a domain
   shift and new classes), ``fx/multi`` (multilabel), ``fx/reg`` (regression),
-  ``fx/rank`` (ranking), ``fx/image`` (image classification), ``fx/diverge`` (a head that
+  ``fx/rank`` (ranking), ``fx/image`` (image classification), ``fx/spot`` (a bright
+  patch to find), ``fx/diverge`` (a head that
   turns NaN after a few training steps), ``fx/text-data-labels`` (labels from the data);
 - an ``evaluate`` hook (``fx.positive_rate``), an ``augment`` hook that marks texts, an
   ``adversarial_step`` hook for ``fx/image`` only when ``options.plugin_attack`` is set.
@@ -104,6 +105,22 @@ def entity_examples(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if kind is not None:
                 ents.append({"start": m.start(), "end": m.end(), "label": kind})
         out.append({"text": text, "entities": ents, "id": ex["id"]})
+    return out
+
+
+def spot_examples(n: int, seed: int, size: int = 16) -> list[dict[str, Any]]:
+    """Dark noise; ``spot`` images carry one bright 4x4 patch at a random place (kept in
+    ``patch`` as row, column), so an explanation has somewhere to look."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        img = np.clip(rng.normal(70, 20, size=(size, size, 3)), 0, 255).astype(np.uint8)
+        ex: dict[str, Any] = {"image": img, "label": "plain"}
+        if i % 2 == 0:
+            r, c = (int(v) for v in rng.integers(0, size - 4, size=2))
+            img[r : r + 4, c : c + 4] = 240
+            ex.update(label="spot", patch=[r, c])
+        out.append(ex)
     return out
 
 
@@ -328,12 +345,23 @@ def make_plugin(tiny_bert: Path) -> types.ModuleType:
             default_backbone="tiny-cnn",
             data_model=FxData,
         )
+        yield TaskSpec(
+            id="fx/spot",
+            modality="image",
+            head="classification",
+            labels=("spot", "plain"),
+            description="a bright patch somewhere, or none",
+            default_backbone="tiny-cnn",
+            data_model=FxData,
+        )
 
     @hookimpl
     def load_data(task, config):  # type: ignore[no-untyped-def]
         n, m, s = config.n_train, config.n_eval, config.seed
         if task.id == "fx/image":
             tr, va, te = image_examples(n, s), image_examples(m, s + 1), image_examples(m, s + 2)
+        elif task.id == "fx/spot":
+            tr, va, te = spot_examples(n, s), spot_examples(m, s + 1), spot_examples(m, s + 2)
         elif task.id == "fx/rank":
             tr, va, te = rank_examples(n, s), rank_examples(m, s + 1), rank_examples(m, s + 2)
         elif task.id == "fx/stream" and config.path:

@@ -27,15 +27,20 @@ DEFAULT_STEPS = 32
 def check_explainable(lm: Any) -> None:
     """One line (InvalidConfig) when ``lm`` is not an adapter `explain` supports."""
     head = HeadKind(lm.task.head)
+    if lm.task.modality == Modality.IMAGE and head == HeadKind.CLASSIFICATION:
+        raise InvalidConfig(
+            f"{lm.manifest.ref} is an image adapter: its explanations are Grad-CAM heatmaps",
+            fix="vadapt explain REF --input images.jsonl (vadapt.engine.gradcam.explain_images)",
+        )
     if lm.task.modality not in (Modality.TEXT, Modality.TABULAR) or head not in (
         HeadKind.CLASSIFICATION,
         HeadKind.REGRESSION,
     ):
         raise InvalidConfig(
             f"{lm.manifest.ref}: vadapt explain supports text (and tabular-as-text) "
-            f"classification and regression adapters; this one is {lm.task.modality} / "
-            f"{head.value}",
-            fix="image attributions (Grad-CAM) are not built yet",
+            "classification and regression adapters and image classification adapters; "
+            f"this one is {lm.task.modality} / {head.value}",
+            fix="token-classification, ranking and generation adapters are not explained yet",
         )
     if lm.model.input_embeddings() is None or lm.ctx.collator.text_format is not None:
         raise InvalidConfig(

@@ -54,7 +54,8 @@ def make_card(reg: Any, ref: str, *, refresh: bool = False, **measure_kw: Any) -
 
     m = reg.get(ref)
     report = measure(m.ref, registry=reg, **measure_kw)
-    pngs = plots.figures(report, m.training.get("history") or [])
+    pngs = report["explanations"].pop("pngs", {})  # heatmap overlays, drawn while measuring
+    pngs.update(plots.figures(report, m.training.get("history") or []))
     html = page.render(report, m, pngs, reg.lineage(m.ref))
     files = {
         DATA: json.dumps(report, indent=1, sort_keys=True).encode("utf-8"),

@@ -163,24 +163,55 @@ def robustness_section(lm: Any, h: Any, n: int, seed: int) -> dict[str, Any]:
     return report.as_dict()
 
 
+def _sample(examples: Sequence[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    return [examples[i] for i in sorted(rng.permutation(len(examples))[:n].tolist())]
+
+
+def image_explanations(
+    lm: Any, examples: Sequence[dict[str, Any]], n: int, seed: int
+) -> dict[str, Any]:
+    """Grad-CAM of a seeded sample of test images: overlays of the first few (as
+    ``heatmap-NN.png`` figures, under ``pngs``) and the pixel-deletion curve."""
+    from vadapt.engine.gradcam import explain_images, pixel_deletion
+
+    images = [ex["image"] for ex in _sample(examples, n, seed)]
+    rows = explain_images(lm.manifest.ref, images, loaded=lm)
+    shown = rows[:SHOWN_EXAMPLES]
+    return {
+        "kind": "image",
+        "examples": len(rows),
+        "layer": rows[0]["layer"] if rows else None,
+        "deletion": pixel_deletion(lm, images, rows, seed=seed),
+        "shown": [
+            {"label": r["label"], "score": r["score"], "file": f"heatmap-{i:02d}.png"}
+            for i, r in enumerate(shown)
+        ],
+        "pngs": {f"heatmap-{i:02d}.png": r["overlay"] for i, r in enumerate(shown)},
+    }
+
+
 def explanations_section(
     lm: Any, examples: Sequence[dict[str, Any]], n: int, steps: int, seed: int
 ) -> dict[str, Any]:
     from vadapt.engine.explain import check_explainable, explain
     from vadapt.engine.faithfulness import deletion_curve, faithfulness
+    from vadapt.types import Modality
 
     if n == 0:
         return _skipped("not measured (--explain-examples 0)")
+    if lm.task.modality == Modality.IMAGE and HeadKind(lm.task.head) == HeadKind.CLASSIFICATION:
+        return image_explanations(lm, examples, n, seed)
     try:
         check_explainable(lm)
     except InvalidConfig as exc:
         return _skipped(exc.message)
     if HeadKind(lm.task.head) != HeadKind.CLASSIFICATION:
         return _skipped("top words per class and faithfulness need a classification head")
-    rng = np.random.default_rng(seed)
-    pick = sorted(rng.permutation(len(examples))[: min(n, len(examples))].tolist())
-    rows = explain(lm.manifest.ref, [examples[i]["text"] for i in pick], steps=steps, loaded=lm)
+    texts = [ex["text"] for ex in _sample(examples, n, seed)]
+    rows = explain(lm.manifest.ref, texts, steps=steps, loaded=lm)
     return {
+        "kind": "text",
         "examples": len(rows),
         "steps": steps,
         "top_words": top_words(rows, lm.labels),

@@ -174,8 +174,27 @@ def robustness_section(rob: Mapping[str, Any], pngs: Mapping[str, bytes]) -> str
     )
 
 
+def image_explanations(exp: Mapping[str, Any], pngs: Mapping[str, bytes]) -> str:
+    d = exp["deletion"]
+    out = (
+        f"<p>Grad-CAM on layer <code>{esc(exp['layer'])}</code> for {num(exp['examples'])} "
+        "seeded test images, toward the label the adapter predicts.</p>"
+    )
+    for row in exp["shown"]:
+        out += (
+            f'<figure style="display:inline-block;margin:.3em">'
+            f"{figure(pngs, row['file'], 'Grad-CAM overlay')}<figcaption>predicted "
+            f"<b>{esc(row['label'])}</b> ({num(row['score'], 3)})</figcaption></figure>"
+        )
+    out += figure(pngs, "deletion.png", "pixel-deletion curve")
+    rows = [["pixel-deletion AUC (lower is better)", d["top_auc"], d["random_auc"]]]
+    return out + table(["faithfulness", "heatmap order", "random pixels"], rows)
+
+
 def explanations_section(exp: Mapping[str, Any], pngs: Mapping[str, bytes]) -> str:
     out = "<h2>Explanations</h2>" + skipped(exp)
+    if exp.get("kind") == "image":
+        return out + image_explanations(exp, pngs)
     if "faithfulness" not in exp:
         return out
     f, d = exp["faithfulness"], exp["deletion"]
@@ -234,6 +253,27 @@ def explanations_page(ref: str, rows: Sequence[Mapping[str, Any]]) -> str:
 
 def _plain_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def heatmap(row: Mapping[str, Any]) -> str:
+    """One explained image: its Grad-CAM overlay and the predicted label."""
+    data = base64.b64encode(row["overlay"]).decode("ascii")
+    return (
+        f'<figure style="display:inline-block;margin:.3em"><img alt="Grad-CAM" '
+        f'src="data:image/png;base64,{data}"><figcaption>predicted <b>{esc(row["label"])}</b> '
+        f"({num(row['score'], 3)})</figcaption></figure>"
+    )
+
+
+def heatmaps_page(ref: str, rows: Sequence[Mapping[str, Any]]) -> str:
+    """``vadapt explain --html`` for an image adapter: every overlay with its label."""
+    layer = esc(rows[0]["layer"]) if rows else "—"
+    return (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>vadapt explain · {esc(ref)}"
+        f"</title><style>{STYLE}</style><body><h1>{esc(ref)}</h1><p class=muted>Grad-CAM "
+        f"on layer {layer}, toward the predicted label</p>"
+        f"{''.join(heatmap(r) for r in rows)}</body></html>\n"
+    )
 
 
 def data_section(m: Any, lineage: Sequence[Any]) -> str:

@@ -48,7 +48,10 @@ def figures(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[s
         "regression.png": (pred.get("kind") == "regression", lambda: regression(pred)),
         "robustness.png": ("rows" in rob, lambda: robustness(rob)),
         "words.png": (bool(exp.get("top_words")), lambda: words(exp["top_words"])),
-        "deletion.png": ("deletion" in exp, lambda: deletion(exp["deletion"])),
+        "deletion.png": (
+            "deletion" in exp,
+            lambda: deletion(exp["deletion"], "pixels" if exp.get("kind") == "image" else "words"),
+        ),
     }
     return {name: make() for name, (applies, make) in makers.items() if applies}
 
@@ -157,8 +160,8 @@ def words(top: dict[str, list[dict[str, Any]]]) -> bytes:
     return _png(fig)
 
 
-def deletion(curve: dict[str, Any]) -> bytes:
-    """p(predicted label) as the most attributed words are deleted, against random words."""
+def deletion(curve: dict[str, Any], unit: str = "words") -> bytes:
+    """p(predicted label) as the most attributed words (pixels) are deleted, against random."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.4, 3.2))
     xs = [100 * x for x in curve["fractions"]]
@@ -166,6 +169,6 @@ def deletion(curve: dict[str, Any]) -> bytes:
         xs, curve["top"], marker="o", ms=3, label=f"attributed first (AUC {curve['top_auc']:.3f})"
     )
     ax.plot(xs, curve["random"], marker="o", ms=3, label=f"random (AUC {curve['random_auc']:.3f})")
-    ax.set(xlabel="% of words deleted", ylabel="p(predicted label)", ylim=(0, 1.02))
+    ax.set(xlabel=f"% of {unit} deleted", ylabel="p(predicted label)", ylim=(0, 1.02))
     ax.legend(fontsize=8)
     return _png(fig)
