@@ -112,3 +112,19 @@ def test_faithfulness_beats_the_random_control_on_the_planted_signal(trained):
     assert curve["top"][0] == pytest.approx(curve["random"][0])  # nothing deleted yet
     # deleting the attributed words first drops the label's probability sooner
     assert curve["top_auc"] < curve["random_auc"] - 0.05, curve
+
+
+def test_rows_serialised_as_text_get_attributions_by_feature_name(trained):
+    from vadapt.engine.explain import explain
+    from vadapt.engine.load import load_adapter
+    from vadapt.kit.fields import FIELDS_INFO, describe
+
+    lm = load_adapter(trained.ref)
+    info = lm.manifest.training.setdefault("data", {}).setdefault("info", {})
+    info[FIELDS_INFO] = describe([("dish", "the food"), ("verdict", "was")], "; ")
+    row = explain(trained.ref, ["the food great; was really excellent"], steps=16, loaded=lm)[0]
+    feats = {f["feature"]: f["attribution"] for f in row["features"]}
+    assert list(feats) == ["dish", "verdict"]
+    by_word = {w["word"]: w["attribution"] for w in row["words"]}
+    assert feats["dish"] == pytest.approx(by_word["the"] + by_word["food"] + by_word["great"])
+    assert "features" not in explain(trained.ref, ["great food"], steps=4, loaded=lm)[0]

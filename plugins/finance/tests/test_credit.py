@@ -101,3 +101,16 @@ def test_credit_data_second_set_with_categoricals_and_missing() -> None:
     ex = splits.train[0]
     assert "job: " in ex["text"] and "marital status: " in ex["text"]
     assert 0.75 < logreg_auroc(splits) < 0.9
+
+
+def test_every_serialised_row_names_its_features_for_explanations(credit_csv: Path) -> None:
+    from vadapt.kit.fields import FIELDS_INFO, field_spans
+
+    splits = credit.load(CreditData(path=str(credit_csv)))
+    schema = splits.info[FIELDS_INFO]
+    for ex in splits.train + splits.validation + splits.test:
+        spans = field_spans(ex["text"], schema)
+        assert spans is not None, ex["text"]
+        assert [s["feature"] for s in spans] == ["student", "balance", "income"]
+        balance = spans[1]
+        assert ex["text"][balance["start"] : balance["end"]].startswith("balance: ")

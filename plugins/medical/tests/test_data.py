@@ -193,3 +193,17 @@ def test_long_notes_head_tail_and_truncate_are_reported(tmp_path: Path, files):
 def test_csv_wrong_column_names_the_columns_there(csv_path: Path):
     with pytest.raises(InvalidConfig, match=r"text_column 'note'.*transcription"):
         clinical_text.load(ClinicalTextData(path=str(csv_path), text_column="note"))
+
+
+@pytest.mark.parametrize("serialise", ["values", "levels", "values+levels"])
+def test_every_serialised_row_names_its_features_for_explanations(serialise):
+    from vadapt.kit.fields import FIELDS_INFO, field_spans
+
+    s = tabular.load(TumorData(source="sklearn", serialise=serialise))
+    schema = s.info[FIELDS_INFO]
+    for ex in s.train + s.test:
+        spans = field_spans(ex["text"], schema)
+        assert spans is not None and len(spans) == 30, ex["text"]
+        first = spans[0]
+        assert ex["text"][first["start"] : first["end"]].startswith("radius mean ")
+        assert spans[-1]["feature"] == "fractal_dimension_worst"

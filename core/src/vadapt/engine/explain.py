@@ -8,7 +8,9 @@ of a word piece is the sum over the embedding dimension; a word's is the sum of 
 pieces (words as :func:`vadapt.kit.entities.words` cuts them, with character offsets
 into the input). Methods that wrap texts in a prompt are refused (the attributions
 would cover the prompt's tokens). Inputs longer than ``train.max_length`` are cut like
-every prediction, and the output says so.
+every prediction, and the output says so. A tabular row serialised as text (its
+task's split info describes how, :mod:`vadapt.kit.fields`) also gets the attribution
+of each feature by name.
 """
 
 from __future__ import annotations
@@ -132,7 +134,20 @@ def explain_text(
         out["score"] = float(probs[target])
     if enc["truncated"]:
         out["truncated"] = f"cut to train.max_length = {lm.ctx.collator.max_length} tokens"
+    features = _features(lm, text, out["words"])
+    if features is not None:
+        out["features"] = features
     return out
+
+
+def _features(lm: Any, text: str, words: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """For a tabular row serialised as text: the attribution of each feature, by name."""
+    from vadapt.kit.fields import FIELDS_INFO, feature_attributions, field_spans
+
+    info = (lm.manifest.training.get("data") or {}).get("info") or {}
+    schema = info.get(FIELDS_INFO)
+    spans = field_spans(text, schema) if schema else None
+    return None if spans is None else feature_attributions(words, spans)
 
 
 def explain(

@@ -210,7 +210,7 @@ def explanations_section(
         return _skipped("top words per class and faithfulness need a classification head")
     texts = [ex["text"] for ex in _sample(examples, n, seed)]
     rows = explain(lm.manifest.ref, texts, steps=steps, loaded=lm)
-    return {
+    out = {
         "kind": "text",
         "examples": len(rows),
         "steps": steps,
@@ -218,6 +218,27 @@ def explanations_section(
         "faithfulness": faithfulness(lm, rows, seed=seed),
         "deletion": deletion_curve(lm, rows, seed=seed),
         "shown": rows[:SHOWN_EXAMPLES],
+    }
+    if all("features" in r for r in rows):  # tabular rows serialised as text
+        out["top_features"] = top_features(rows, lm.labels)
+    return out
+
+
+def top_features(
+    rows: Sequence[dict[str, Any]], labels: Sequence[str], k: int = TOP_WORDS
+) -> dict[str, list[dict[str, Any]]]:
+    """Per predicted label: the features (by name) with the highest summed attribution."""
+    sums: dict[str, dict[str, list[float]]] = {label: defaultdict(list) for label in labels}
+    for row in rows:
+        for f in row["features"]:
+            sums[row["label"]][f["feature"]].append(f["attribution"])
+    return {
+        label: [
+            {"word": name, "attribution": float(sum(v)), "count": len(v)}
+            for name, v in sorted(feats.items(), key=lambda kv: -sum(kv[1]))[:k]
+            if sum(v) > 0
+        ]
+        for label, feats in sums.items()
     }
 
 

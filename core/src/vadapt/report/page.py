@@ -202,6 +202,9 @@ def explanations_section(exp: Mapping[str, Any], pngs: Mapping[str, bytes]) -> s
         f"<p>Integrated gradients ({num(exp['steps'])} steps) on {num(exp['examples'])} "
         "seeded test texts, for the label the adapter predicts.</p>"
     )
+    if "features.png" in pngs:
+        out += "<p>Features (rows serialised as text) by summed attribution, per class:</p>"
+        out += figure(pngs, "features.png", "top attributed features per class")
     out += figure(pngs, "words.png", "top attributed words per class")
     out += figure(pngs, "deletion.png", "deletion curve")
     rows = [

@@ -34,7 +34,8 @@ def _png(fig: Any) -> bytes:
 
 def figures(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str, bytes]:
     """Every figure that applies: ``curves.png``, ``confusion.png``, ``reliability.png``,
-    ``regression.png``, ``robustness.png``, ``words.png``, ``deletion.png``."""
+    ``regression.png``, ``robustness.png``, ``words.png``, ``features.png`` (tabular rows
+    read as text), ``deletion.png``."""
     pred = report.get("predictions", {})
     rob = report.get("robustness", {})
     exp = report.get("explanations", {})
@@ -48,6 +49,7 @@ def figures(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[s
         "regression.png": (pred.get("kind") == "regression", lambda: regression(pred)),
         "robustness.png": ("rows" in rob, lambda: robustness(rob)),
         "words.png": (bool(exp.get("top_words")), lambda: words(exp["top_words"])),
+        "features.png": (bool(exp.get("top_features")), lambda: words(exp["top_features"])),
         "deletion.png": (
             "deletion" in exp,
             lambda: deletion(exp["deletion"], "pixels" if exp.get("kind") == "image" else "words"),
@@ -144,7 +146,7 @@ def robustness(section: dict[str, Any]) -> bytes:
 
 
 def words(top: dict[str, list[dict[str, Any]]]) -> bytes:
-    """Per predicted class (up to six), its most attributed words as horizontal bars."""
+    """Per predicted class (up to six), its most attributed words (or features) as bars."""
     plt = _plt()
     classes = [c for c, ws in top.items() if ws][:6]
     cols = min(3, len(classes))
@@ -152,7 +154,7 @@ def words(top: dict[str, list[dict[str, Any]]]) -> bytes:
     fig, axes = plt.subplots(rows, cols, figsize=(3.1 * cols, 2.4 * rows), squeeze=False)
     for ax, label in zip(axes.flat, classes, strict=False):
         ws = top[label][::-1]
-        ax.barh([w["word"][:16] for w in ws], [w["attribution"] for w in ws], color="tab:orange")
+        ax.barh([w["word"][:22] for w in ws], [w["attribution"] for w in ws], color="tab:orange")
         ax.set_title(f"predicted {label}"[:30], fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(classes) :]:

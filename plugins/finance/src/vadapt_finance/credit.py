@@ -13,8 +13,16 @@ from typing import Any
 import numpy as np
 from vadapt import InvalidConfig, Splits
 from vadapt.kit import rdataset, read_table
+from vadapt.kit.fields import FIELDS_INFO
 
-from vadapt_finance.serialise import fit_bins, fit_levels, is_missing, serialise, vector
+from vadapt_finance.serialise import (
+    fields_info,
+    fit_bins,
+    fit_levels,
+    is_missing,
+    serialise,
+    vector,
+)
 from vadapt_finance.tasks import CREDIT, CREDIT_LABELS, INSTALL, CreditData
 
 POS, NEG = CREDIT_LABELS[1], CREDIT_LABELS[0]
@@ -189,6 +197,7 @@ def load(cfg: CreditData) -> Splits:
         + (f"; numeric {cfg.quantiles}-quantiles fitted on the training split" if bins else "")
         + "; rebuild with vadapt_finance.serialise.row_text(row, serialisation_schema)",
         "serialisation_schema": schema,
+        FIELDS_INFO: fields_info(schema),
         "intended_use": "ranking applicants by default risk as one input to a human credit "
         "decision; not for automated adverse decisions without fairness and "
         "regulatory review (e.g. ECOA/FCRA adverse-action reasons)",

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 from vadapt import InvalidConfig, Splits
 from vadapt.kit import rdataset, read_table
+from vadapt.kit.fields import FIELDS_INFO
 
-from vadapt_finance.serialise import serialise, vector
+from vadapt_finance.serialise import fields_info, serialise, vector
 from vadapt_finance.tasks import INSTALL, MARKET, MARKET_LABELS, MarketData
 
 DOWN, UP = MARKET_LABELS
@@ -123,6 +124,7 @@ def _smarket(cfg: MarketData) -> Splits:
         "split": f"by time: train 2001-2004 minus its last {n_val} trading days "
         f"(validation, {val[0]['time']}..{val[-1]['time']}), test 2005 (textbook split)",
         "serialisation_schema": schema,
+        FIELDS_INFO: fields_info(schema),
         "dates": "real trading dates, aligned with openintro sp500_1950_2018"
         if dates
         else "Year + trading-day index (date alignment unavailable)",
@@ -202,6 +204,7 @@ def _sp500_windows(cfg: MarketData) -> Splits:
         "window": w,
         "horizon": h,
         "serialisation_schema": schema,
+        FIELDS_INFO: fields_info(schema),
     }
     return Splits(train=train, validation=val, test=test, info={**info, **_use()})
 

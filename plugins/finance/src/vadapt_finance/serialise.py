@@ -17,6 +17,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from vadapt.kit.fields import describe
+
+SEPARATOR = "; "
 
 
 def is_missing(value: Any) -> bool:
@@ -108,7 +111,13 @@ def serialise(
             if bins and name in bins:
                 text += f" ({quantile_words(float(value), bins[name])})"
             parts.append(f"{phrase}: {text}")
-    return "; ".join(parts)
+    return SEPARATOR.join(parts)
+
+
+def fields_info(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """How :func:`serialise` lays a row out, for ``vadapt explain`` to name each feature's
+    attribution (``Splits.info[vadapt.kit.fields.FIELDS_INFO]``)."""
+    return describe(list(schema["phrases"].items()), SEPARATOR)
 
 
 def row_text(features: Mapping[str, Any], schema: Mapping[str, Any]) -> str:

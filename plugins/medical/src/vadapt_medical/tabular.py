@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from vadapt import InvalidConfig, NotFound, Splits
 from vadapt.kit import label_counts, stratified_split
+from vadapt.kit.fields import FIELDS_INFO, describe
 
 from vadapt_medical.common import intended_use
 from vadapt_medical.tasks import TUMOR, TumorData
@@ -121,12 +122,20 @@ def _fmt(v: float, digits: int) -> str:
     return f"{v:.{digits}g}"
 
 
+SEPARATOR = ", "
+
+
+def phrase(name: str) -> str:
+    """The words a feature is written with: ``radius_mean`` -> ``radius mean``."""
+    return name.replace("_", " ")
+
+
 def serialise_row(
     names: list[str], values: np.ndarray, cfg: TumorData, edges: np.ndarray | None
 ) -> str:
     parts = []
     for j, (name, v) in enumerate(zip(names, values, strict=True)):
-        label = name.replace("_", " ")
+        label = phrase(name)
         if cfg.serialise == "values" or edges is None:
             parts.append(f"{label} {_fmt(v, cfg.digits)}")
             continue
@@ -137,7 +146,7 @@ def serialise_row(
             parts.append(f"{label} {level}")
         else:
             parts.append(f"{label} {_fmt(v, cfg.digits)} {level}")
-    return ", ".join(parts)
+    return SEPARATOR.join(parts)
 
 
 def load(cfg: TumorData) -> Splits:
@@ -199,6 +208,7 @@ def load(cfg: TumorData) -> Splits:
             "split": f"stratified, seed={cfg.seed}",
             "serialise": cfg.serialise,
             "features": names,
+            FIELDS_INFO: describe([(n, phrase(n)) for n in names], SEPARATOR),
             "positive_label": "malignant",
             "label_counts": {
                 "train": label_counts(train),
