@@ -138,3 +138,29 @@ def test_an_image_adapter_is_scored_under_the_kit_corruptions(fx):
     assert all(0.0 <= r["accuracy"] <= 1.0 for r in report.rows)
     with pytest.raises(InvalidConfig, match=r"unknown corruption\(s\) \['typos'\]"):
         evaluate_robustness(res.ref, perturbations=["typos"])
+
+
+def test_a_plugin_adds_its_own_perturbations_and_may_not_reuse_kit_names(fx):
+    import types
+
+    from vadapt import PluginError, global_hookimpl
+    from vadapt.engine import adapt
+    from vadapt.engine.robustness import evaluate_robustness
+    from vadapt.kit.perturb import on_examples
+
+    @on_examples
+    def shout(ex, severity, rng):
+        return {**ex, "text": ex["text"].upper() + "!" * severity}
+
+    mod = types.ModuleType("shouting")
+    mod.robustness_perturbations = global_hookimpl(lambda task: {"shout": shout})
+    fx.host.register(mod, "shouting")
+    res = adapt(base_config(), progress=False)
+    report = evaluate_robustness(res.ref, severities=[2])
+    names = [r["perturbation"] for r in report.rows]
+    assert names == [*TEXT_PERTURBATIONS, "shout"]  # the kit's, then the plugin's
+    clash = types.ModuleType("clash")
+    clash.robustness_perturbations = global_hookimpl(lambda task: {"typos": shout})
+    fx.host.register(clash, "clash")
+    with pytest.raises(PluginError, match="names the kit already uses"):
+        evaluate_robustness(res.ref, severities=[1])

@@ -367,6 +367,15 @@ class Hooks:
         merged = self._merged("evaluate", kwargs, "a dict {'<plugin>.<metric>': float}", _metric)
         return {key: float(value) for key, value in merged.items()}
 
+    def robustness_perturbations(self, task: TaskSpec) -> dict[str, Any]:
+        """The task's domain perturbations by name (owner and global implementations)."""
+        return self._merged(
+            "robustness_perturbations",
+            {"task": task},
+            "a dict {perturbation name: fn(text, severity, rng)}",
+            _perturbation,
+        )
+
     def baselines(
         self,
         task: TaskSpec,
@@ -396,6 +405,10 @@ class Hooks:
             else {k: float(v) for k, v in value.items()}
             for name, value in merged.items()
         }
+
+
+def _perturbation(name: Any, value: Any) -> bool:
+    return isinstance(name, str) and bool(name) and callable(value)
 
 
 def _baseline_entry(name: Any, value: Any) -> bool:

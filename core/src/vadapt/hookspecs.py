@@ -161,9 +161,7 @@ def build_head(task: TaskSpec, backbone: BackboneInfo, labels: Sequence[str], co
 
 
 @hookspec
-def augment(
-    task: TaskSpec, examples: list[Example], rng: Any, config: Any
-) -> list[Example] | None:
+def augment(task: TaskSpec, examples: list[Example], rng: Any, config: Any) -> list[Example] | None:
     """Return augmented copies of training ``examples``, or ``None`` for no change.
 
     Chained: the owner's implementation, then global ones, each receiving the
@@ -288,6 +286,27 @@ def baselines(
 
 
 @hookspec
+def robustness_perturbations(task: TaskSpec) -> dict[str, Any] | None:
+    """Return the task's domain perturbations for ``vadapt robustness`` and report
+    cards, or ``None``.
+
+    ``{"<name>": fn}``: ``fn(text, severity, rng) -> text`` perturbs an input's text
+    (``severity`` 1 mild .. 5 harsh; ``rng`` a seeded ``numpy.random.Generator``);
+    a function marked :func:`vadapt.kit.perturb.on_examples` takes and returns the whole
+    example instead (a tabular row re-serialised after its fields change). They run
+    beside the kit's typos, casing, whitespace and word dropout (images: the kit's
+    corruptions), scored the same way; a name from two implementations, or one the
+    kit already uses, is an error. Called for the owner's tasks.
+
+    Example::
+
+        @hookimpl
+        def robustness_perturbations(task):
+            return {"abbrev": substitutions({"account": ["acct"], "payment": ["pmt"]})}
+    """
+
+
+@hookspec
 def register_methods() -> Iterable[Method]:
     """Declare adaptation methods this plugin adds (like peft's ``register_peft_method``).
 
@@ -318,4 +337,5 @@ HOOK_NAMES: tuple[str, ...] = (
     "evaluate",
     "baselines",
     "register_methods",
+    "robustness_perturbations",
 )

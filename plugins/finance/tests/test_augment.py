@@ -62,3 +62,23 @@ def test_bad_options_are_one_line_errors() -> None:
         augmentation.options(SimpleNamespace(options={"feature_dropout": 2}))
     with pytest.raises(InvalidConfig, match="noise"):
         augmentation.options(SimpleNamespace(options={"noise": "lots"}))
+
+
+def test_row_perturbations_reserialise_rows_and_grow_with_severity(credit_csv: Path) -> None:
+    import numpy as np
+    from vadapt.kit.perturb import perturbed
+    from vadapt_finance.augmentation import ROW_PERTURBATIONS
+    from vadapt_finance.serialise import row_text
+
+    rows = credit.load(CreditData(path=str(credit_csv))).test
+    missing = ROW_PERTURBATIONS["missing_values"]
+    mild, harsh = (perturbed(rows, "missing_values", missing, s) for s in (1, 5))
+    count = [sum(v is None for ex in out for v in ex["fields"].values()) for out in (mild, harsh)]
+    assert 0 < count[0] < count[1]
+    for ex in harsh:  # the text is the serialisation of the perturbed fields
+        assert ex["text"] == row_text(ex["fields"], ex["schema"])
+    noisy = perturbed(rows, "feature_noise", ROW_PERTURBATIONS["feature_noise"], 3)
+    before = np.array([ex["fields"]["balance"] for ex in rows], dtype=float)
+    after = np.array([ex["fields"]["balance"] for ex in noisy], dtype=float)
+    assert not np.allclose(before, after) and np.all(np.abs(after / before - 1) <= 0.5 + 1e-9)
+    assert perturbed(rows, "feature_noise", ROW_PERTURBATIONS["feature_noise"], 3) == noisy

@@ -5,7 +5,9 @@ task's test split is reloaded from the stored ``data:`` section, and every pertu
 at every severity — text: :mod:`vadapt.kit.perturb`; images: the corruptions of
 :mod:`vadapt.kit.corruptions` — is scored by the same ``score_split`` as the clean
 split, with the run context the adapter learnt on validation. Perturbed inputs are
-seeded, so two adapters of a task see the same texts and pixels.
+seeded, so two adapters of a task see the same texts and pixels. The task's plugin adds
+its own through the ``robustness_perturbations`` hook (finance: feature noise and
+missing values in serialised rows).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from vadapt_registry.errors import InvalidConfig
+from vadapt_registry.errors import InvalidConfig, PluginError
 
 from vadapt.kit.corruptions import CORRUPTIONS, corrupted_copies
 from vadapt.kit.perturb import SEVERITIES, TEXT_PERTURBATIONS, Perturbation, perturbed
@@ -82,6 +84,19 @@ def _input_kind(lm: Any, examples: Sequence[dict[str, Any]]) -> str:
     )
 
 
+def _domain(h: Any, lm: Any, kit: Mapping[str, Any]) -> dict[str, Any]:
+    """The owning plugin's perturbations (hook ``robustness_perturbations``)."""
+    domain = h.robustness_perturbations(lm.task)
+    clash = sorted(set(domain) & set(kit))
+    if clash:
+        raise PluginError(
+            f"task {lm.task.id!r}: hook 'robustness_perturbations' returns {clash}, "
+            "names the kit already uses",
+            fix="give the plugin's perturbations their own names",
+        )
+    return domain
+
+
 def evaluate_robustness(
     ref: str,
     *,
@@ -115,10 +130,10 @@ def evaluate_robustness(
     lm = loaded or load_adapter(ref, registry=registry, hooks=h)
     examples = split_examples(lm, h, "test")[:max_examples]
     kind = _input_kind(lm, examples)
-    if kind == "image":
-        chosen = _pick(perturbations, {**CORRUPTIONS, **(extra or {})}, "corruption")
-    else:
-        chosen = _pick(perturbations, {**TEXT_PERTURBATIONS, **(extra or {})}, "perturbation")
+    kit = CORRUPTIONS if kind == "image" else TEXT_PERTURBATIONS
+    domain = _domain(h, lm, kit)
+    what = "corruption" if kind == "image" else "perturbation"
+    chosen = _pick(perturbations, {**kit, **domain, **(extra or {})}, what)
 
     def score(exs: list[dict[str, Any]]) -> dict[str, float]:
         context = stored_context(lm.manifest, "test")

@@ -157,6 +157,13 @@ def stable_seed(*parts: Any) -> int:
     return acc
 
 
+def on_examples(fn: Callable[[dict[str, Any], int, np.random.Generator], dict[str, Any]]) -> Any:
+    """Mark a perturbation that takes and returns a whole example (``fn(example,
+    severity, rng)``): a tabular row whose fields change and whose text is re-serialised."""
+    fn.whole_example = True  # type: ignore[attr-defined]
+    return fn
+
+
 def perturbed(
     examples: Sequence[dict[str, Any]],
     name: str,
@@ -172,5 +179,8 @@ def perturbed(
     out = []
     for i, ex in enumerate(examples):
         rng = np.random.default_rng(stable_seed(seed, name, severity, i))
-        out.append({**ex, field: fn(ex[field], severity, rng)})
+        if getattr(fn, "whole_example", False):
+            out.append(fn(dict(ex), severity, rng))
+        else:
+            out.append({**ex, field: fn(ex[field], severity, rng)})
     return out

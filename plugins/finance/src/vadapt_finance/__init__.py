@@ -48,6 +48,16 @@ def augment(
 
 
 @hookimpl
+def robustness_perturbations(task: TaskSpec) -> dict[str, Any] | None:
+    """Rows (credit, market): feature noise and missing values, re-serialised."""
+    if task.id == SENTIMENT:
+        return None
+    from vadapt_finance.augmentation import ROW_PERTURBATIONS
+
+    return dict(ROW_PERTURBATIONS)
+
+
+@hookimpl
 def evaluate(
     task: TaskSpec,
     predictions: Any,

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from vadapt import InvalidConfig
+from vadapt.kit.perturb import on_examples
 
 from vadapt_finance.serialise import is_missing, serialise, vector
 
@@ -163,3 +164,29 @@ def augment(
         else:
             out.append(ex)
     return out
+
+
+@on_examples
+def feature_noise(ex: dict[str, Any], severity: int, rng: np.random.Generator) -> dict[str, Any]:
+    """Robustness: every numeric field of a row times (1 + N(0, 0.05 x severity)), clipped
+    to [0.5, 1.5], and the row re-serialised exactly as at training time."""
+    if not _is_row(ex):
+        return ex
+    return row_example(ex, rng, {"feature_dropout": 0.0, "noise": 0.05 * severity})
+
+
+@on_examples
+def missing_values(ex: dict[str, Any], severity: int, rng: np.random.Generator) -> dict[str, Any]:
+    """Robustness: each field of a row missing ("unknown") with probability 0.1 x severity,
+    the row re-serialised (the numbers the logreg baseline reads are imputed)."""
+    if not _is_row(ex):
+        return ex
+    return row_example(ex, rng, {"feature_dropout": 0.1 * severity, "noise": 0.0})
+
+
+def _is_row(ex: Mapping[str, Any]) -> bool:
+    return isinstance(ex.get("fields"), Mapping) and isinstance(ex.get("schema"), Mapping)
+
+
+#: The finance rows' domain perturbations (hook ``robustness_perturbations``).
+ROW_PERTURBATIONS = {"feature_noise": feature_noise, "missing_values": missing_values}
