@@ -89,6 +89,8 @@ def test_the_card_has_every_section_with_real_figures_and_escapes_notes(trained)
     assert sum(map(sum, r["predictions"]["confusion"])) == n
     assert r["predictions"]["accuracy"] == pytest.approx(trained.metrics["test"]["accuracy"])
     assert r["robustness"]["examples"] == 16 and len(r["robustness"]["rows"]) == 4 * 3
+    assert r["adversarial"]["attack"] == "fgm" and len(r["adversarial"]["rows"]) == 4
+    assert "adversarial.png" in card.pngs and "Under attack" in card.page
     assert r["explanations"]["examples"] == 4
     assert set(r["explanations"]["faithfulness"]) >= {"comprehensiveness", "sufficiency"}
     history = trained.manifest.training["history"]

@@ -164,3 +164,46 @@ def test_a_plugin_adds_its_own_perturbations_and_may_not_reuse_kit_names(fx):
     fx.host.register(clash, "clash")
     with pytest.raises(PluginError, match="names the kit already uses"):
         evaluate_robustness(res.ref, severities=[1])
+
+
+def test_adversarial_accuracy_falls_as_the_attack_grows(fx, capsys):
+    from vadapt.cli import main
+    from vadapt.engine import adapt, evaluate_adapter
+    from vadapt.engine.attack import evaluate_adversarial
+
+    cfg = base_config(epochs=6, lr=3e-2)
+    cfg["data"] = {"n_train": 96}
+    res = adapt(cfg, progress=False)
+    report = evaluate_adversarial(res.ref, epsilons=[0.01, 1.0, 50.0])
+    acc = [r["accuracy"] for r in report.rows]
+    assert report.attack == "fgm" and report.clean["accuracy"] == pytest.approx(
+        evaluate_adapter(res.ref)["accuracy"]
+    )
+    assert acc[0] == pytest.approx(report.clean["accuracy"], abs=0.07)  # a tiny push
+    assert acc[2] < report.clean["accuracy"] - 0.2 and acc[0] >= acc[1] >= acc[2], acc
+    pgd = evaluate_adversarial(res.ref, epsilons=[1.0], steps=3)
+    assert pgd.attack == "pgd-3" and pgd.rows[0]["accuracy"] <= acc[1] + 0.07
+    with pytest.raises(InvalidConfig, match="expected positive numbers"):
+        evaluate_adversarial(res.ref, epsilons=[-1.0])
+    args = ["robustness", res.ref, "--perturbations", "casing", "--severities", "1"]
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--adversarial", "--epsilons", "1,50", "--json"])
+        raise SystemExit(0)
+    out = json.loads(capsys.readouterr().out)
+    assert (exc.value.code or 0) == 0 and [r["epsilon"] for r in out["adversarial"]["rows"]] == [
+        1.0,
+        50.0,
+    ]
+
+
+def test_an_image_adapter_is_attacked_with_fgsm_and_rankers_are_refused(fx):
+    from vadapt.engine import adapt
+    from vadapt.engine.attack import evaluate_adversarial
+
+    res = adapt(base_config("fx/image", epochs=2, image_size=16), progress=False)
+    report = evaluate_adversarial(res.ref, epsilons=[2.0, 64.0])
+    assert report.attack == "fgsm" and report.unit == "pixel levels (L-inf)"
+    assert report.rows[1]["accuracy"] <= report.clean["accuracy"]
+    rank = adapt(base_config("fx/rank", epochs=1), progress=False)
+    with pytest.raises(InvalidConfig, match="adversarial accuracy covers classification"):
+        evaluate_adversarial(rank.ref)

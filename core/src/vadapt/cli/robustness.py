@@ -29,13 +29,23 @@ def robustness_cmd(
         None, "--max-examples", help="score the first N test examples only"
     ),
     seed: int = typer.Option(0, "--seed", help="seed of the perturbations"),
+    adversarial: bool = typer.Option(
+        False, "--adversarial", help="also FGM (text) / FGSM (images) accuracy by epsilon"
+    ),
+    epsilons: str | None = typer.Option(
+        None, "--epsilons", help="attack radii (text: 0.5,1,2,4 L2; images: 1,2,4,8 levels)"
+    ),
+    attack_steps: int = typer.Option(1, "--attack-steps", help="1: FGM/FGSM; more: PGD"),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Score a stored text adapter's test split clean and under seeded perturbations
-    (typos, casing, whitespace, word dropout) at severities 1-5."""
+    """Score a stored adapter's test split clean and under seeded perturbations (text:
+    typos, casing, whitespace, word dropout, the plugin's own; images: ten corruptions)
+    at severities 1-5, and with --adversarial under FGM / FGSM / PGD attacks."""
+    from vadapt.engine.load import load_adapter
     from vadapt.engine.robustness import evaluate_robustness
 
+    lm = load_adapter(adapter, registry=registry)  # once, for both measurements
     names = [n.strip() for n in perturbations.split(",") if n.strip()] if perturbations else None
     report = evaluate_robustness(
         adapter,
@@ -43,10 +53,24 @@ def robustness_cmd(
         severities=_ints(severities, "--severities"),
         max_examples=max_examples,
         seed=seed,
-        registry=registry,
+        loaded=lm,
     )
+    attacked = None
+    if adversarial:
+        from vadapt.engine.attack import evaluate_adversarial
+
+        attacked = evaluate_adversarial(
+            adapter,
+            epsilons=_floats(epsilons, "--epsilons") if epsilons else None,
+            steps=attack_steps,
+            max_examples=max_examples,
+            loaded=lm,
+        )
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+        out = report.as_dict()
+        if attacked is not None:
+            out["adversarial"] = attacked.as_dict()
+        typer.echo(json.dumps(out, indent=2, sort_keys=True))
         return
     levels = list(dict.fromkeys(r["severity"] for r in report.rows))
     metric = report.metric
@@ -63,6 +87,20 @@ def robustness_cmd(
             + "".join(f"{cells[s]:>9.4f}" for s in levels)
             + f"{report.mean(name):>9.4f}"
         )
+
+    if attacked is not None:
+        typer.echo(f"{attacked.attack} ({attacked.unit}):")
+        for row in attacked.rows:
+            typer.echo(f"  epsilon {row['epsilon']:<8g}{row[metric]:>9.4f}")
+
+
+def _floats(value: str, option: str) -> list[float]:
+    try:
+        return [float(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise InvalidConfig(
+            f"{option} {value!r}: expected comma-separated numbers", fix=f"e.g. {option} 1,2,4"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -71,11 +71,14 @@ def infer(
     examples: Sequence[Example],
     targets: np.ndarray | None = None,
     store: bool = False,
+    attack: Callable[[Any, dict[str, Any]], torch.Tensor] | None = None,
 ) -> tuple[Any, float]:
     """Predictions in the evaluate hook's form, and the mean loss (nan when no targets).
 
     ``store``: ``examples`` are a split worth caching tokenised (validation each epoch,
-    test); requests are tokenised once and forgotten.
+    test); requests are tokenised once and forgotten. ``attack(model, batch)``: logits
+    on the batch perturbed against its targets (:mod:`vadapt.engine.attack`) instead of
+    the clean forward.
     """
     kind = HeadKind(ctx.task.head)
     if kind == HeadKind.TOKEN_CLASSIFICATION:
@@ -96,7 +99,7 @@ def infer(
     with evaluating(model):
         for batch in loader:
             batch = to_device(batch, ctx.device)
-            logits = forward(model, ctx, batch)
+            logits = forward(model, ctx, batch) if attack is None else attack(model, batch)
             bs = len(batch["groups"]) if kind == HeadKind.RANKING else logits.shape[0]
             if kind == HeadKind.RANKING:
                 for i, g in enumerate(batch["groups"]):
@@ -180,14 +183,16 @@ def evaluate_split(
     examples: Sequence[Example],
     split: str,
     context: RunContext | None = None,
+    attack: Callable[[Any, dict[str, Any]], torch.Tensor] | None = None,
 ) -> dict[str, float]:
     """Loss + ``vadapt.kit.score`` + the plugin's metrics for one split.
 
     ``context`` carries state learnt on validation: pass a fresh one for a
-    validation evaluation (the plugin fills it), the kept one for test.
+    validation evaluation (the plugin fills it), the kept one for test. ``attack``:
+    score predictions on adversarially perturbed inputs (see :func:`infer`).
     """
     refs = references(ctx.task, examples, ctx.labels)
-    preds, loss = infer(model, ctx, examples, refs, store=True)
+    preds, loss = infer(model, ctx, examples, refs, store=True, attack=attack)
     context = context if context is not None else RunContext(split)
     metrics = {"loss": float(loss)}
     metrics.update(score_split(hooks, ctx.task, preds, refs, examples, ctx.labels, split, context))

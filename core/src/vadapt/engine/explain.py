@@ -15,13 +15,13 @@ of each feature by name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from vadapt_registry.errors import InvalidConfig
 
+from vadapt.engine.adversarial import no_weight_grads
 from vadapt.types import HeadKind, Modality
 
 DEFAULT_STEPS = 32
@@ -86,20 +86,6 @@ def _encode(lm: Any, text: str) -> dict[str, Any]:
     return {**enc, "truncated": bool(spans) and spans[-1][1] > covered}
 
 
-@contextmanager
-def _no_weight_grads(model: Any) -> Iterator[None]:
-    """Attributions need gradients at the embeddings only: no weight gradients are
-    computed (a third less backward work), and every flag is restored after."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad_(True)
-
-
 def explain_text(
     lm: Any, text: str, *, steps: int = DEFAULT_STEPS, internal_batch_size: int = 16
 ) -> dict[str, Any]:
@@ -126,7 +112,7 @@ def explain_text(
     regression = HeadKind(lm.task.head) == HeadKind.REGRESSION
     target = 0 if regression else int(logits.argmax())
     lig = LayerIntegratedGradients(forward, model.input_embeddings())
-    with _no_weight_grads(model):
+    with no_weight_grads(model):
         attr, delta = lig.attribute(
             ids.to(device),
             baselines=baseline.to(device),

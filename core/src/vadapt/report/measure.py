@@ -4,9 +4,11 @@ Everything is measured on the adapter's own test split (reloaded from its stored
 ``data:`` section, as ``vadapt evaluate`` does): the predictions (confusion matrix,
 per-class precision/recall/F1, reliability bins raw and tempered), the robustness
 table (:func:`vadapt.engine.robustness.evaluate_robustness` on a fixed number of
-test examples), and for text classifiers integrated-gradients explanations of a
-seeded sample of test texts — the most attributed words per predicted class and
-their faithfulness beside a random control. A section that does not apply to the
+test examples) and the accuracy under FGM/FGSM attacks on the same examples
+(:func:`vadapt.engine.attack.evaluate_adversarial`), and explanations (text:
+integrated gradients, images: Grad-CAM) of a seeded sample of test inputs — the most
+attributed words (features) per predicted class and their faithfulness beside a random
+control. A section that does not apply to the
 adapter says why instead of being left out silently. The training curves, metrics,
 baselines, data and lineage come from the manifest and are read when the page is
 drawn.
@@ -63,6 +65,7 @@ def measure(
         "test_examples": len(examples),
         "predictions": predictions_section(lm, examples),
         "robustness": robustness_section(lm, h, robustness_examples, seed),
+        "adversarial": adversarial_section(lm, h, robustness_examples),
         "explanations": explanations_section(lm, examples, explain_examples, steps, seed),
         "settings": {
             "robustness_examples": robustness_examples,
@@ -189,6 +192,18 @@ def image_explanations(
         ],
         "pngs": {f"heatmap-{i:02d}.png": r["overlay"] for i, r in enumerate(shown)},
     }
+
+
+def adversarial_section(lm: Any, h: Any, n: int) -> dict[str, Any]:
+    """FGM (text) / FGSM (images) accuracy at the default radii, on the same examples."""
+    from vadapt.engine.attack import evaluate_adversarial
+
+    if n == 0:
+        return _skipped("not measured (--robustness-examples 0)")
+    try:
+        return evaluate_adversarial(lm.manifest.ref, max_examples=n, hooks=h, loaded=lm).as_dict()
+    except InvalidConfig as exc:
+        return _skipped(exc.message)
 
 
 def explanations_section(

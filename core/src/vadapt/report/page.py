@@ -87,6 +87,7 @@ def render(
         training_section(m, pngs),
         predictions_section(report, pngs),
         robustness_section(report.get("robustness", {}), pngs),
+        adversarial_section(report.get("adversarial", {}), pngs),
         explanations_section(report.get("explanations", {}), pngs),
         data_section(m, lineage),
     ]
@@ -189,6 +190,24 @@ def image_explanations(exp: Mapping[str, Any], pngs: Mapping[str, bytes]) -> str
     out += figure(pngs, "deletion.png", "pixel-deletion curve")
     rows = [["pixel-deletion AUC (lower is better)", d["top_auc"], d["random_auc"]]]
     return out + table(["faithfulness", "heatmap order", "random pixels"], rows)
+
+
+def adversarial_section(adv: Mapping[str, Any], pngs: Mapping[str, bytes]) -> str:
+    out = "<h3>Under attack</h3>" + skipped(adv)
+    if "rows" not in adv:
+        return out
+    metric = adv["metric"]
+    out += (
+        f"<p>{esc(adv['attack'].upper())} against each example's true label, epsilon in "
+        f"{esc(adv['unit'])}, on the same {num(adv['examples'])} examples: clean "
+        f"{num(adv['clean'][metric])}.</p>"
+    )
+    rows = [[r["epsilon"], r[metric]] for r in adv["rows"]]
+    return (
+        out
+        + figure(pngs, "adversarial.png", "accuracy under attack")
+        + table(["epsilon", f"test {metric}"], rows, numeric=1)
+    )
 
 
 def explanations_section(exp: Mapping[str, Any], pngs: Mapping[str, bytes]) -> str:

@@ -34,10 +34,11 @@ def _png(fig: Any) -> bytes:
 
 def figures(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[str, bytes]:
     """Every figure that applies: ``curves.png``, ``confusion.png``, ``reliability.png``,
-    ``regression.png``, ``robustness.png``, ``words.png``, ``features.png`` (tabular rows
-    read as text), ``deletion.png``."""
+    ``regression.png``, ``robustness.png``, ``adversarial.png``, ``words.png``,
+    ``features.png`` (tabular rows read as text), ``deletion.png``."""
     pred = report.get("predictions", {})
     rob = report.get("robustness", {})
+    adv = report.get("adversarial", {})
     exp = report.get("explanations", {})
     makers: dict[str, tuple[bool, Callable[[], bytes]]] = {
         "curves.png": (bool(history), lambda: curves(history, report["metric"])),
@@ -48,6 +49,7 @@ def figures(report: dict[str, Any], history: Sequence[dict[str, Any]]) -> dict[s
         "reliability.png": ("reliability" in pred, lambda: reliability(pred["reliability"])),
         "regression.png": (pred.get("kind") == "regression", lambda: regression(pred)),
         "robustness.png": ("rows" in rob, lambda: robustness(rob)),
+        "adversarial.png": ("rows" in adv, lambda: adversarial(adv)),
         "words.png": (bool(exp.get("top_words")), lambda: words(exp["top_words"])),
         "features.png": (bool(exp.get("top_features")), lambda: words(exp["top_features"])),
         "deletion.png": (
@@ -142,6 +144,19 @@ def robustness(section: dict[str, Any]) -> bytes:
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(f"test {metric}")
     ax.legend(fontsize=7, ncols=len(levels) + 1, loc="upper center", frameon=False)
+    return _png(fig)
+
+
+def adversarial(section: dict[str, Any]) -> bytes:
+    """The task's metric against the attack's radius, the clean score as a line."""
+    plt = _plt()
+    metric = section["metric"]
+    fig, ax = plt.subplots(figsize=(4.4, 3.0))
+    xs = [r["epsilon"] for r in section["rows"]]
+    ax.plot(xs, [r[metric] for r in section["rows"]], marker="o", label=section["attack"])
+    ax.axhline(section["clean"][metric], color="black", lw=1, ls="--", label="clean")
+    ax.set(xscale="log", xlabel=f"epsilon ({section['unit']})", ylabel=f"test {metric}")
+    ax.legend(fontsize=8)
     return _png(fig)
 
 
