@@ -8,12 +8,14 @@ import typer
 from vadapt_registry.errors import InvalidConfig
 
 
-def _ints(value: str, option: str) -> list[int]:
+def _numbers(value: str, option: str, kind: type = int) -> list:
+    """Comma-separated ``kind`` values of ``option``; one line when one is not."""
     try:
-        return [int(x) for x in value.split(",") if x.strip()]
+        return [kind(x) for x in value.split(",") if x.strip()]
     except ValueError:
         raise InvalidConfig(
-            f"{option} {value!r}: expected comma-separated integers", fix=f"e.g. {option} 1,3,5"
+            f"{option} {value!r}: expected comma-separated {kind.__name__}s",
+            fix=f"e.g. {option} 1,3,5",
         ) from None
 
 
@@ -50,7 +52,7 @@ def robustness_cmd(
     report = evaluate_robustness(
         adapter,
         perturbations=names,
-        severities=_ints(severities, "--severities"),
+        severities=_numbers(severities, "--severities"),
         max_examples=max_examples,
         seed=seed,
         loaded=lm,
@@ -61,7 +63,7 @@ def robustness_cmd(
 
         attacked = evaluate_adversarial(
             adapter,
-            epsilons=_floats(epsilons, "--epsilons") if epsilons else None,
+            epsilons=_numbers(epsilons, "--epsilons", float) if epsilons else None,
             steps=attack_steps,
             max_examples=max_examples,
             loaded=lm,
@@ -92,15 +94,6 @@ def robustness_cmd(
         typer.echo(f"{attacked.attack} ({attacked.unit}):")
         for row in attacked.rows:
             typer.echo(f"  epsilon {row['epsilon']:<8g}{row[metric]:>9.4f}")
-
-
-def _floats(value: str, option: str) -> list[float]:
-    try:
-        return [float(x) for x in value.split(",") if x.strip()]
-    except ValueError:
-        raise InvalidConfig(
-            f"{option} {value!r}: expected comma-separated numbers", fix=f"e.g. {option} 1,2,4"
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

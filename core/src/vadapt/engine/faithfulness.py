@@ -112,6 +112,12 @@ def deletion_curve(
     curves = {w: np.zeros((len(rows), len(fractions))) for w in ("top", "random")}
     for (r, which, j), p in zip(plan, probs, strict=True):
         curves[which][r, j] = p
+    return curve_summary(fractions, curves)
+
+
+def curve_summary(fractions: Sequence[float], curves: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Deletion curves (rows x fractions per ranking) as their means over rows and each
+    mean's area by the trapezoid rule: ``{"fractions", "top", "top_auc", "random", …}``."""
     xs = np.asarray(fractions, dtype=float)
     out: dict[str, Any] = {"fractions": [float(x) for x in xs]}
     for which, c in curves.items():

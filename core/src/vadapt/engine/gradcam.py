@@ -185,6 +185,8 @@ def pixel_deletion(
     to grey, against as many random pixels, with each curve's trapezoid area."""
     import torch
 
+    from vadapt.engine.faithfulness import curve_summary
+
     rng = np.random.default_rng(seed)
     device = next(lm.model.parameters()).device
     curves = {w: np.zeros((len(rows), len(fractions))) for w in ("top", "random")}
@@ -202,10 +204,4 @@ def pixel_deletion(
             with torch.no_grad():
                 logits = lm.model({"pixel_values": torch.stack(batch).to(device)}).float()
             curves[which][r] = torch.softmax(logits, -1)[:, target].cpu().numpy()
-    xs = np.asarray(fractions, dtype=float)
-    out: dict[str, Any] = {"fractions": [float(x) for x in xs]}
-    for which, c in curves.items():
-        mean = c.mean(0)
-        out[which] = [float(v) for v in mean]
-        out[f"{which}_auc"] = float(np.trapezoid(mean, xs))
-    return out
+    return curve_summary(fractions, curves)
