@@ -32,7 +32,7 @@ def test_the_heatmap_sits_on_the_planted_patch(spotter):
 
     spots = [ex for ex in spot_examples(12, seed=7) if ex["label"] == "spot"]
     rows = explain_images(spotter.ref, [ex["image"] for ex in spots])
-    assert {r["layer"] for r in rows} == {"backbone.blocks.1"}  # the last map, run once
+    assert {r["layer"] for r in rows} == {"backbone.blocks.1.1"}  # the last norm with weights
     inside = []
     for ex, row in zip(spots, rows, strict=True):
         assert row["label"] == "spot" and row["overlay"][:4] == b"\x89PNG"
@@ -91,7 +91,7 @@ def test_the_report_card_of_an_image_adapter_shows_its_heatmaps(spotter):
 
     card = make_card(Registry(), spotter.ref, robustness_examples=4, explain_examples=4)
     exp = card.report["explanations"]
-    assert exp["kind"] == "image" and exp["layer"] == "backbone.blocks.1"
+    assert exp["kind"] == "image" and exp["layer"] == "backbone.blocks.1.1"
     assert [s["file"] for s in exp["shown"]] == [f"heatmap-{i:02d}.png" for i in range(4)]
     assert all(card.pngs[s["file"]][:4] == b"\x89PNG" for s in exp["shown"])
     assert "pngs" not in exp and "pixel-deletion AUC" in card.page

@@ -35,7 +35,7 @@ def robustness_cmd(
         False, "--adversarial", help="also FGM (text) / FGSM (images) accuracy by epsilon"
     ),
     epsilons: str | None = typer.Option(
-        None, "--epsilons", help="attack radii (text: 0.5,1,2,4 L2; images: 1,2,4,8 levels)"
+        None, "--epsilons", help="attack radii (text: 0.1,0.25,0.5,1 L2; images: 1,2,4,8 levels)"
     ),
     attack_steps: int = typer.Option(1, "--attack-steps", help="1: FGM/FGSM; more: PGD"),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),

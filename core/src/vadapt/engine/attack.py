@@ -19,7 +19,7 @@ from vadapt_registry.errors import InvalidConfig
 
 from vadapt.types import HeadKind, Modality
 
-TEXT_EPSILONS = (0.5, 1.0, 2.0, 4.0)  # L2 norm of the embedding perturbation per example
+TEXT_EPSILONS = (0.1, 0.25, 0.5, 1.0)  # L2 norm of the embedding perturbation per example
 IMAGE_EPSILONS = (1.0, 2.0, 4.0, 8.0)  # L-inf, in pixel levels of 0-255
 PIXEL_SCALE = 128.0  # ImageTransform: (x - 127) / 128
 

@@ -2,11 +2,12 @@
 
 captum's ``LayerGradCam`` weights the channels of a convolutional feature map by the
 mean gradient of the explained label's logit and keeps the positive part (Selvaraju
-et al., ICCV 2017). The feature map is chosen automatically: the last module, in
-execution order, that returns a 4-D map wider than 1x1 and runs once per forward —
-``net._bn1`` on EfficientNet-Lite0 (1280 x 7 x 7 at 224 px), whatever wraps it (a
-peft layer, a frozen trunk). The heatmap is upsampled to the model's input size and
-drawn over the input as a PNG.
+et al., ICCV 2017). The feature map is chosen automatically (:func:`target_layer`): the
+last module with weights of its own that runs once per forward and returns a 4-D map at
+least 4 x 4 — on EfficientNet-Lite0 ``net._bn1`` at 224 px (1280 x 7 x 7) and
+``net._blocks.5._bn0`` at 32 px (4 x 4: the last maps are 1 x 1 there) — whatever wraps
+it (a peft layer, a frozen trunk). The heatmap is upsampled to the model's input size
+and drawn over the input as a PNG.
 
 :func:`pixel_deletion` is the faithfulness check for images: the probability of the
 explained label as the hottest pixels are greyed out first, against random pixels.
@@ -63,32 +64,40 @@ def as_image(value: Any, where: str) -> np.ndarray:
     return np.clip(arr, 0, 255).astype(np.uint8)
 
 
+MIN_SIDE = 4  # a heatmap coarser than 4 x 4 says little about where
+
+
 def target_layer(model: Any, pixels: Any) -> tuple[str, Any]:
-    """The (name, module) of the last once-run module returning a 4-D map wider than 1x1."""
+    """The (name, module) Grad-CAM reads: among modules with weights of their own (a conv,
+    a norm) that run once per forward and return a 4-D map, the last whose map is at
+    least 4 x 4 — else the last wider than 1 x 1 (small inputs end in 1 x 1 maps)."""
     import torch
 
-    seen: list[str] = []
+    found: list[tuple[str, int]] = []  # (name, shorter side), in execution order
     calls: dict[str, int] = {}
     modules = dict(model.named_modules())
 
     def hook(name: str) -> Any:
         def record(_mod: Any, _inp: Any, out: Any) -> None:
-            if torch.is_tensor(out) and out.dim() == 4 and out.shape[-1] * out.shape[-2] > 1:
-                seen.append(name)
+            if torch.is_tensor(out) and out.dim() == 4:
+                found.append((name, int(min(out.shape[-2:]))))
                 calls[name] = calls.get(name, 0) + 1
 
         return record
 
-    handles = [m.register_forward_hook(hook(n)) for n, m in modules.items() if n]
+    weighted = {n: m for n, m in modules.items() if n and any(True for _ in m.parameters(False))}
+    handles = [m.register_forward_hook(hook(n)) for n, m in weighted.items()]
     try:
         with torch.no_grad():
             model({"pixel_values": pixels})
     finally:
         for h in handles:
             h.remove()
-    for name in reversed(seen):
-        if calls[name] == 1:
-            return name, modules[name]
+    once = [(n, side) for n, side in found if calls[n] == 1]
+    for least in (MIN_SIDE, 2):
+        wide = [n for n, side in once if side >= least]
+        if wide:
+            return wide[-1], modules[wide[-1]]
     raise InvalidConfig(
         "this image backbone has no convolutional feature map for Grad-CAM",
         fix="Grad-CAM needs a CNN backbone (EfficientNet-Lite0)",
