@@ -21,7 +21,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=24)
     ap.add_argument("--steps", type=int, default=32)
-    ap.add_argument("--internal-batch-size", type=int, default=16)
+    ap.add_argument("--internal-batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 

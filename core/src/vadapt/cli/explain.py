@@ -25,7 +25,7 @@ def explain_cmd(
     ),
     steps: int = typer.Option(32, "--steps", help="integration steps of integrated gradients"),
     internal_batch_size: int = typer.Option(
-        16, "--internal-batch-size", help="integration points evaluated per forward pass"
+        32, "--internal-batch-size", help="integration points evaluated per forward pass"
     ),
     html: Path | None = typer.Option(
         None, "--html", help="also write an HTML view (words shaded, heatmaps drawn)"
