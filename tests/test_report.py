@@ -129,9 +129,13 @@ def test_cli_writes_the_page_and_compares(trained, fx, tmp_path, capsys):
     assert (out / "confusion.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "report.json").read_text())["ref"] == trained.ref
     with pytest.raises(SystemExit) as exc:
-        main(["report", trained.ref, "--out", str(out)])
+        main(["report", trained.ref, "--out", str(out), "--sheet", str(tmp_path / "s.png")])
         raise SystemExit(0)
     assert "read from the registry" in capsys.readouterr().out
+    from PIL import Image
+
+    with Image.open(tmp_path / "s.png") as im:
+        assert im.width == 3 * 360 and im.height > 2 * 200  # at least two rows of figures
 
 
 def test_heads_without_a_section_say_why_and_bad_counts_are_refused(fx):

@@ -25,6 +25,9 @@ def report_cmd(
         24, "--explain-examples", help="test texts explained (0 skips explanations)"
     ),
     steps: int = typer.Option(32, "--steps", help="integration steps of integrated gradients"),
+    sheet: Path | None = typer.Option(
+        None, "--sheet", help="also one small PNG of the main figures (for a README)"
+    ),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
 ) -> None:
     """Write the adapter's report card: training curves, metrics vs baselines, confusion
@@ -50,6 +53,10 @@ def report_cmd(
     html = compared_page(reg, card, compare) if compare else None
     target = out or Path(f"{m.name}-v{m.version}-report")
     page = write_card(card, target, html)
+    if sheet is not None:
+        from vadapt.report.plots import contact_sheet
+
+        sheet.write_bytes(contact_sheet(card.pngs))
     how = "read from the registry" if card.stored else f"measured in {card.report['seconds']} s"
     typer.echo(f"{m.ref}: report card {how} -> {page}")
 

@@ -110,7 +110,11 @@ def headline(m: Any) -> list[str]:
 def metrics_section(m: Any) -> str:
     keys = headline(m)
     rows = [["this adapter", *(m.metrics.test.get(k) for k in keys)]]
-    rows += [[name, *((vals or {}).get(k) for k in keys)] for name, vals in m.baselines.items()]
+    rows += [
+        [name, *((vals or {}).get(k) for k in keys)]
+        for name, vals in m.baselines.items()
+        if any((vals or {}).get(k) is not None for k in keys)  # not a protocol of its own
+    ]
     return "<h2>Test metrics beside the baselines</h2>" + table(["test split", *keys], rows)
 
 

@@ -75,7 +75,7 @@ def curves(history: Sequence[dict[str, Any]], metric: str) -> bytes:
         twin = ax.twinx()
         twin.plot(*zip(*pts, strict=True), color="tab:green", marker="s", ms=3, ls="--")
         twin.set_ylabel(f"validation {metric}", color="tab:green")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="best")
     return _png(fig)
 
 
@@ -156,6 +156,8 @@ def adversarial(section: dict[str, Any]) -> bytes:
     ax.plot(xs, [r[metric] for r in section["rows"]], marker="o", label=section["attack"])
     ax.axhline(section["clean"][metric], color="black", lw=1, ls="--", label="clean")
     ax.set(xscale="log", xlabel=f"epsilon ({section['unit']})", ylabel=f"test {metric}")
+    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.minorticks_off()
     ax.legend(fontsize=8)
     return _png(fig)
 
@@ -189,3 +191,40 @@ def deletion(curve: dict[str, Any], unit: str = "words") -> bytes:
     ax.set(xlabel=f"% of {unit} deleted", ylabel="p(predicted label)", ylim=(0, 1.02))
     ax.legend(fontsize=8)
     return _png(fig)
+
+
+SHEET_ORDER = (
+    "curves.png", "confusion.png", "reliability.png", "regression.png", "robustness.png",
+    "adversarial.png", "features.png", "words.png", "deletion.png",
+)  # fmt: skip
+
+
+def contact_sheet(pngs: dict[str, bytes], *, width: int = 360, columns: int = 3) -> bytes:
+    """The card's main figures (and up to three heatmaps) on one small PNG, ``columns``
+    across at ``width`` pixels each, 256 colours: for a README or a RESULTS page."""
+    from PIL import Image
+
+    def tile(data: bytes, w: int) -> Any:
+        im = Image.open(io.BytesIO(data)).convert("RGB")
+        return im.resize((w, round(im.height * w / im.width)), Image.LANCZOS)
+
+    tiles = [tile(pngs[n], width) for n in SHEET_ORDER if n in pngs]
+    heat = [tile(pngs[n], width // 3) for n in sorted(pngs) if n.startswith("heatmap-")][:3]
+    if heat:  # three overlays side by side in one tile
+        strip = Image.new("RGB", (width, max(h.height for h in heat)), "white")
+        for k, h in enumerate(heat):
+            strip.paste(h, (k * (width // 3), 0))
+        tiles.append(strip)
+    if not tiles:
+        raise ValueError("the card has no figures")
+    rows = [tiles[i : i + columns] for i in range(0, len(tiles), columns)]
+    heights = [max(t.height for t in row) for row in rows]
+    sheet = Image.new("RGB", (width * min(columns, len(tiles)), sum(heights)), "white")
+    y = 0
+    for row, h in zip(rows, heights, strict=True):
+        for k, tile in enumerate(row):
+            sheet.paste(tile, (k * width, y))
+        y += h
+    buf = io.BytesIO()
+    sheet.quantize(256).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
