@@ -148,7 +148,7 @@ def test_unknown_hook_filter_is_one_line_with_a_suggestion(capsys):
     assert err.strip().splitlines() == [
         "error: --hook 'evalute' is not a vadapt hook (did you mean 'evaluate'?) — fix: use one "
         "of register_tasks, register_backbones, load_data, build_head, augment, adversarial_step, "
-        "evaluate, baselines, register_methods"
+        "evaluate, baselines, register_methods, robustness_perturbations"
     ]
 
 
