@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from vadapt_registry import CorruptAdapter, InvalidName, NotFound, UnsafeFile
@@ -107,3 +108,48 @@ def test_a_crash_before_the_record_leaves_the_old_attachment(
     assert reg.load_attachment(m.ref, "report").files == REPORT
     reg.gc()
     assert reg.load_attachment(m.ref, "report").files == REPORT and reg.verify() == []
+
+
+def test_attachments_travel_in_archives_and_hostile_ones_are_refused(
+    reg, make_draft, make_files, tmp_path
+) -> None:
+    import io
+    import tarfile
+
+    from vadapt_registry import Registry
+
+    m = reg.save(make_draft(), make_files(1))
+    reg.attach(m.ref, "report", REPORT, {"seconds": 2.0})
+    archive = reg.export(m.ref, tmp_path / "a.tar")
+    other = Registry(tmp_path / "other")
+    assert other.import_(archive) == m
+    got = other.load_attachment(m.ref, "report")
+    assert got.files == REPORT and got.record.meta == {"seconds": 2.0}
+    assert other.verify() == []
+
+    def rewrite(name: str, change) -> Path:  # a copy of the archive with one member changed
+        out = tmp_path / f"{name}.tar"
+        with tarfile.open(archive) as src, tarfile.open(out, "w") as dst:
+            for info in src.getmembers():
+                data = change(info.name, src.extractfile(info).read())
+                info.size = len(data)
+                dst.addfile(info, io.BytesIO(data))
+        return out
+
+    def point_outside(member: str, data: bytes) -> bytes:
+        if member != "attachments/report.json":
+            return data
+        record = json.loads(data)
+        record["files"]["report.html"]["sha256"] = "../../../../etc/passwd"
+        return json.dumps(record).encode()
+
+    def stale(member: str, data: bytes) -> bytes:
+        if member != "attachments/report.json":
+            return data
+        return json.dumps({**json.loads(data), "manifest_sha256": "0" * 64}).encode()
+
+    for bad, why in ((point_outside, "unreadable"), (stale, "does not belong")):
+        third = Registry(tmp_path / f"third-{why[:4]}")
+        with pytest.raises(CorruptAdapter, match=why):
+            third.import_(rewrite(why[:4], bad))
+        assert third.list() == []  # nothing lands when an attachment is refused

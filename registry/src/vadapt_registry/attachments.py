@@ -158,15 +158,31 @@ def _write(reg: Registry, m: Manifest, record: Attachment, files: Mapping[str, b
 def read_record(path: Path) -> Attachment:
     """Parse one record file; CorruptAdapter naming it when it is not one."""
     try:
-        raw = json.loads(path.read_bytes())
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorruptAdapter(
+            f"attachment record {path} is unreadable ({exc.strerror})",
+            fix="write it again (e.g. `vadapt report REF`), or delete the file",
+        ) from None
+    return parse_record(data, f"attachment record {path}")
+
+
+def parse_record(data: bytes, source: str) -> Attachment:
+    """A record from its JSON bytes; CorruptAdapter naming ``source`` when it is not one."""
+    try:
+        raw = json.loads(data)
         files = raw["files"]
         if not isinstance(files, dict) or not all(
             isinstance(e, dict)
             and isinstance(e.get("sha256"), str)
+            and len(e["sha256"]) == 64
+            and all(c in "0123456789abcdef" for c in e["sha256"])
             and isinstance(e.get("size"), int)
             for e in files.values()
         ):
             raise TypeError("files")
+        for fname in files:
+            validate_file_name(fname)
         return Attachment(
             kind=validate_kind(raw["kind"]),
             of=str(raw["of"]),
@@ -175,9 +191,9 @@ def read_record(path: Path) -> Attachment:
             files=files,
             meta=dict(raw.get("meta") or {}),
         )
-    except (OSError, ValueError, KeyError, TypeError, InvalidName) as exc:
+    except (ValueError, KeyError, TypeError, InvalidName) as exc:
         raise CorruptAdapter(
-            f"attachment record {path} is unreadable ({type(exc).__name__}: {exc})",
+            f"{source} is unreadable ({type(exc).__name__}: {exc})",
             fix="write it again (e.g. `vadapt report REF`), or delete the file",
         ) from None
 
