@@ -207,3 +207,35 @@ def test_every_serialised_row_names_its_features_for_explanations(serialise):
         first = spans[0]
         assert ex["text"][first["start"] : first["end"]].startswith("radius mean ")
         assert spans[-1]["feature"] == "fractal_dimension_worst"
+
+
+@pytest.mark.parametrize("serialise", ["values", "levels", "values+levels"])
+def test_row_perturbations_keep_the_layout_and_grow_with_severity(serialise):
+    from vadapt.kit.fields import FIELDS_INFO, field_spans
+    from vadapt.kit.perturb import perturbed
+    from vadapt_medical.tabular import LEVELS, ROW_PERTURBATIONS
+
+    s = tabular.load(TumorData(source="sklearn", serialise=serialise))
+    rows, schema = s.test[:20], s.info[FIELDS_INFO]
+    for name, fn in ROW_PERTURBATIONS.items():
+        mild, harsh = (perturbed(rows, name, fn, k) for k in (1, 5))
+        for ex in mild + harsh:  # still a row of the same features, in order
+            assert field_spans(ex["text"], schema) is not None, ex["text"]
+        changed = [
+            sum(a != b for a, b in zip(r["text"].split(", "), p["text"].split(", "), strict=True))
+            for out in (mild, harsh)
+            for r, p in zip(rows, out, strict=True)
+        ]
+        n = len(rows)
+        if name == "level_noise" and serialise == "values":
+            assert sum(changed) == 0  # no level words to move
+            continue
+        assert 0 < sum(changed[:n]) < sum(changed[n:]), (name, serialise)
+    moved = perturbed(rows, "level_noise", ROW_PERTURBATIONS["level_noise"], 5)
+    if serialise != "values":
+        for r, p in zip(rows, moved, strict=True):
+            for a, b in zip(r["text"].split(", "), p["text"].split(", "), strict=True):
+                if a != b:  # one step along the scale, never off it
+                    la = next(lv for lv in sorted(LEVELS, key=len)[::-1] if a.endswith(lv))
+                    lb = next(lv for lv in sorted(LEVELS, key=len)[::-1] if b.endswith(lv))
+                    assert abs(LEVELS.index(la) - LEVELS.index(lb)) == 1

@@ -65,6 +65,16 @@ def adversarial_step(
 
 
 @hookimpl
+def robustness_perturbations(task: TaskSpec) -> dict[str, Any] | None:
+    """Tumour rows: fields gone missing, levels moved across a quintile boundary."""
+    if task.id != TUMOR:
+        return None
+    from vadapt_medical.tabular import ROW_PERTURBATIONS
+
+    return dict(ROW_PERTURBATIONS)
+
+
+@hookimpl
 def evaluate(
     task: TaskSpec, predictions: Any, references: Any, labels: Sequence[str]
 ) -> Metrics | None:

@@ -9,6 +9,7 @@ same split.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -219,3 +220,49 @@ def load(cfg: TumorData) -> Splits:
             "notes": " ".join(notes) + " Not for clinical decisions.",
         },
     )
+
+
+# -- robustness: perturbations of serialised rows (hook ``robustness_perturbations``) --
+_LEVEL_WORDS = {w for level in LEVELS for w in level.split()} | {"missing"}
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?")
+
+
+def _split_field(part: str) -> tuple[str, list[str]]:
+    """``"radius mean 13.5 high"`` -> ``("radius mean", ["13.5", "high"])``: the phrase is
+    every word before the first number or level word."""
+    words = part.split(" ")
+    for i, w in enumerate(words):
+        if w in _LEVEL_WORDS or _NUMBER.fullmatch(w):
+            return " ".join(words[:i]), words[i:]
+    return part, []
+
+
+def missing_values(text: str, severity: int, rng: np.random.Generator) -> str:
+    """Each field of a serialised row "missing" (the plugin's word for an absent value)
+    with probability 0.1 x severity."""
+    parts = []
+    for part in text.split(SEPARATOR):
+        phrase, rest = _split_field(part)
+        parts.append(f"{phrase} missing" if rest and rng.random() < 0.1 * severity else part)
+    return SEPARATOR.join(parts)
+
+
+def level_noise(text: str, severity: int, rng: np.random.Generator) -> str:
+    """Measurement noise across a quintile boundary: each field's level word moves one
+    step up or down (kept within very low .. very high) with probability 0.1 x severity;
+    numbers are left as written."""
+    parts = []
+    for part in text.split(SEPARATOR):
+        phrase, rest = _split_field(part)
+        tail = " ".join(rest)
+        for k, level in sorted(enumerate(LEVELS), key=lambda kv: -len(kv[1])):
+            if tail.endswith(level):
+                if rng.random() < 0.1 * severity:
+                    step = int(np.clip(k + (1 if rng.random() < 0.5 else -1), 0, len(LEVELS) - 1))
+                    tail = tail[: len(tail) - len(level)] + LEVELS[step]
+                break
+        parts.append(f"{phrase} {tail}" if rest else part)
+    return SEPARATOR.join(parts)
+
+
+ROW_PERTURBATIONS = {"missing_values": missing_values, "level_noise": level_noise}
