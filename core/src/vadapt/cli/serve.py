@@ -93,6 +93,48 @@ def serve_batch_cmd(
         )
 
 
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (loopback unless told)"),
+    port: int = typer.Option(8000, "--port", help="TCP port"),
+    registry: str | None = typer.Option(None, "--registry", help="registry root"),
+    max_resident: int = typer.Option(8, "--max-resident", help="adapters kept loaded at once"),
+    max_batch: int = typer.Option(32, "--max-batch", help="inputs answered in one pass"),
+    max_wait_ms: float = typer.Option(
+        5.0, "--max-wait-ms", help="how long a request waits for others to join (0: no batching)"
+    ),
+    max_body_bytes: int = typer.Option(
+        8 * 1024 * 1024, "--max-body-bytes", help="larger request bodies get 413"
+    ),
+    api_key: str | None = typer.Option(
+        None, "--api-key", envvar="VADAPT_API_KEY", help="require this key (X-API-Key header)"
+    ),
+    threads: int | None = typer.Option(None, "--threads", help="torch threads"),
+    calibrated: bool = typer.Option(
+        False, "--calibrated", help="temper classification scores (docs/calibration.md)"
+    ),
+) -> None:
+    """Serve the registry's adapters over HTTP: /v1/predict, /v1/adapters, /metrics, /health."""
+    for option, value in (("--port", port), ("--max-batch", max_batch)):
+        if value < 1 or (option == "--port" and value > 65535):
+            raise InvalidConfig(f"{option} {value}: out of range", fix=f"pass a valid {option}")
+    import uvicorn
+
+    from vadapt.serving.http import ServeConfig, create_app
+
+    cfg = ServeConfig(
+        max_resident=max_resident,
+        max_batch=max_batch,
+        max_wait_ms=max_wait_ms,
+        max_body_bytes=max_body_bytes,
+        api_key=api_key,
+        calibrated=calibrated,
+        threads=threads,
+    )
+    typer.echo(f"vadapt serve: http://{host}:{port} (registry {registry or 'default'})", err=True)
+    uvicorn.run(create_app(registry, cfg), host=host, port=port, log_level="warning")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("serve-batch")(serve_batch_cmd)
+    app.command("serve")(serve_cmd)

@@ -179,22 +179,39 @@ class AdapterPool:
             self.stats.requests += 1
         try:
             key = self.resolve(ref)
+            src = self._prefetch(key)
             with self._lock:
-                known = key in self._resident
-            src = None if known else self._source(key)  # read + verify outside the lock
-            with self._lock:
-                entry = self._resident.get(key)
-                if entry is None:
-                    entry = self._admit(src if src is not None else self._source(key))
-                else:
-                    self._resident.move_to_end(key)
-                    self.stats.hits += 1
+                entry = self._get_or_admit(key, src)
                 self._activate(entry)
                 return engine_predict(key, examples, loaded=entry.lm, calibrated=self.calibrated)
         except BaseException:
             with self._lock:
                 self.stats.failures += 1
             raise
+
+    def load(self, ref: str) -> str:
+        """Make ``ref`` resident now (read, verified, admitted; LRU applies); its key."""
+        key = self.resolve(ref)
+        src = self._prefetch(key)
+        with self._lock:
+            self._get_or_admit(key, src)
+        return key
+
+    def _prefetch(self, key: str) -> Any:
+        """A non-resident adapter's verified files, read outside the lock (None: resident)."""
+        with self._lock:
+            known = key in self._resident
+        return None if known else self._source(key)
+
+    def _get_or_admit(self, key: str, src: Any) -> _Entry:
+        """The resident entry of ``key`` (most recently used now), admitted if need be.
+        Call with the lock held."""
+        entry = self._resident.get(key)
+        if entry is None:
+            return self._admit(src if src is not None else self._source(key))
+        self._resident.move_to_end(key)
+        self.stats.hits += 1
+        return entry
 
     def resident(self) -> list[str]:
         """Resident adapters, least recently used first."""
