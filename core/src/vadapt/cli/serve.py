@@ -98,9 +98,11 @@ def serve_cmd(
     port: int = typer.Option(8000, "--port", help="TCP port"),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
     max_resident: int = typer.Option(8, "--max-resident", help="adapters kept loaded at once"),
-    max_batch: int = typer.Option(32, "--max-batch", help="inputs answered in one pass"),
+    max_batch: int = typer.Option(
+        32, "--max-batch", help="inputs answered in one pass (1: no batching)"
+    ),
     max_wait_ms: float = typer.Option(
-        5.0, "--max-wait-ms", help="how long a request waits for others to join (0: no batching)"
+        0.0, "--max-wait-ms", help="extra wait for requests to join a batch that is not full"
     ),
     max_body_bytes: int = typer.Option(
         8 * 1024 * 1024, "--max-body-bytes", help="larger request bodies get 413"

@@ -1,11 +1,14 @@
 """Dynamic micro-batching: concurrent requests for one adapter answered in one pass.
 
-Each adapter gets a queue. The first request to arrive opens a batch; requests that
-arrive within ``max_wait_ms`` join it until it holds ``max_batch`` inputs; the batch is
-then answered by one ``AdapterPool.predict`` call on a worker thread, and each request
-gets its own slice back. If the joint call fails (one request's bad input, a corrupt
-adapter), every request in the batch is answered alone, so one bad request never fails
-another. ``max_wait_ms = 0`` turns batching off: every request is its own call.
+Each adapter gets a queue and, while it has requests, one worker. The worker takes the
+first waiting request, then every other request already waiting for that adapter (the
+ones that arrived while the model was busy) up to ``max_batch`` inputs — and, with
+``max_wait_ms`` > 0, waits that long for more before running — and answers them with one
+``AdapterPool.predict`` call on the serving thread; each request gets its own slice back.
+A lone request is thus answered at once, and under load batches fill by themselves. If
+the joint call fails (one request's bad input, a corrupt adapter), every request in the
+batch is answered alone, so one bad request never fails another. ``max_batch = 1`` turns
+batching off.
 """
 
 from __future__ import annotations
@@ -29,13 +32,13 @@ class Batcher:
     predict: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]]
     run: Callable[..., Any]  # runs a blocking call off the event loop: (fn, *args) -> awaitable
     max_batch: int = 32
-    max_wait_ms: float = 5.0
+    max_wait_ms: float = 0.0
     batches: int = 0
     _queues: dict[str, asyncio.Queue[_Pending]] = field(default_factory=dict)
     _workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     async def submit(self, key: str, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if self.max_wait_ms <= 0:
+        if self.max_batch <= 1:
             self.batches += 1
             return await self.run(self.predict, key, inputs)
         done: asyncio.Future[list[dict[str, Any]]] = asyncio.get_running_loop().create_future()
@@ -51,13 +54,16 @@ class Batcher:
             size = len(batch[0].inputs)
             deadline = asyncio.get_running_loop().time() + self.max_wait_ms / 1000
             while size < self.max_batch:
-                left = deadline - asyncio.get_running_loop().time()
-                if left <= 0:
-                    break
-                try:
-                    nxt = await asyncio.wait_for(queue.get(), left)
-                except TimeoutError:
-                    break
+                if not queue.empty():  # arrived while the model was busy: join now
+                    nxt = queue.get_nowait()
+                else:
+                    left = deadline - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        break
+                    try:
+                        nxt = await asyncio.wait_for(queue.get(), left)
+                    except TimeoutError:
+                        break
                 batch.append(nxt)
                 size += len(nxt.inputs)
             await self._answer(key, batch)

@@ -56,7 +56,7 @@ STATUS = {
 class ServeConfig:
     max_resident: int = 8
     max_batch: int = 32
-    max_wait_ms: float = 5.0
+    max_wait_ms: float = 0.0
     max_body_bytes: int = MAX_BODY_BYTES
     api_key: str | None = None
     calibrated: bool = False
