@@ -175,3 +175,13 @@ def test_api_key_and_shutdown_finishing_in_flight_requests(adapters):
             time.sleep(0.1)  # the request now waits in the batcher's 400 ms window
             srv.server.should_exit = True
             assert pending.result().status_code == 200
+
+
+def test_serve_refuses_a_bad_port_in_one_line(capsys):
+    from vadapt.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--port", "70000"])
+        raise SystemExit(0)
+    assert exc.value.code == 2
+    assert "--port 70000: out of range" in capsys.readouterr().err
