@@ -88,6 +88,13 @@ class RetentionFailed(VadaptError):
     exit_code = 12
 
 
+class QualityDrop(VadaptError):
+    """A derived adapter (merged, compressed) loses more on its parent's test split than
+    ``--max-drop`` allows; it was not saved."""
+
+    exit_code = 13
+
+
 class InvalidName(InvalidConfig):
     """An adapter or vertical name that could escape the registry or is unusable."""
 
@@ -107,5 +114,6 @@ EXIT_CODES: dict[str, int] = {
         TrainingDiverged,
         BelowBaseline,
         RetentionFailed,
+        QualityDrop,
     )
 }

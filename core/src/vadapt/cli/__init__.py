@@ -83,6 +83,7 @@ def _setup_logging(debug: bool) -> None:
 
 def _register_commands() -> None:
     from vadapt.cli import (
+        compress,
         continual,
         demo,
         engine,
@@ -102,6 +103,7 @@ def _register_commands() -> None:
     robustness.register(app)
     explain.register(app)
     report.register(app)
+    compress.register(app)
     demo.register(app)
     serve.register(app)
     app.add_typer(registry.app, name="registry")
