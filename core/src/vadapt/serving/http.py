@@ -134,11 +134,13 @@ def create_app(registry: Any = None, config: ServeConfig | None = None, pool: An
     @app.post("/v1/predict", dependencies=guarded)
     async def predict(body: PredictBody) -> dict[str, Any]:
         t0 = time.perf_counter()
+        key = "<unresolved>"  # a user's string becomes a label only if it is resident
         try:
             key = await run(pool.resolve, body.adapter)
             outputs = await batcher.submit(key, body.inputs)
         except Exception as exc:
-            metrics.observe(body.adapter, status_of(exc), time.perf_counter() - t0)
+            label = key if key in pool.resident() else "<not resident>"
+            metrics.observe(label, status_of(exc), time.perf_counter() - t0)
             raise
         metrics.observe(key, 200, time.perf_counter() - t0)
         return {"adapter": key, "outputs": outputs}
