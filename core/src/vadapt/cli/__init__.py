@@ -88,6 +88,7 @@ def _register_commands() -> None:
         demo,
         engine,
         explain,
+        export,
         fewshot,
         plugins,
         registry,
@@ -104,6 +105,7 @@ def _register_commands() -> None:
     explain.register(app)
     report.register(app)
     compress.register(app)
+    export.register(app)
     demo.register(app)
     serve.register(app)
     app.add_typer(registry.app, name="registry")
