@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,20 @@ def _compare(a: np.ndarray, b: np.ndarray, task: Any) -> dict[str, float]:
     return out
 
 
+def _export(torch: Any, graph: Any, sample: dict[str, Any]) -> Any:
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    return torch.onnx.export(
+        graph,
+        (sample["input_ids"], sample["attention_mask"]),
+        dynamo=True,
+        verbose=False,
+        opset_version=OPSET,
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+    )
+
+
 def export_onnx(ref: str, out: Path, *, registry: Any = None, hooks: Any = None) -> dict:
     """Write ``ref`` as one ONNX file at ``out`` and return (and store) its parity report."""
     import torch
@@ -116,18 +131,11 @@ def export_onnx(ref: str, out: Path, *, registry: Any = None, hooks: Any = None)
     texts = [ex["text"] for ex in examples]
     graph = _graph(lm)
     sample = lm.ctx.collator.pre(texts[:2], padding=True, return_tensors="pt")
-    batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
     t0 = time.perf_counter()
-    program = torch.onnx.export(
-        graph,
-        (sample["input_ids"], sample["attention_mask"]),
-        dynamo=True,
-        verbose=False,
-        opset_version=OPSET,
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-    )
+    with warnings.catch_warnings():  # the exporter's own deprecation chatter, not the user's
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        program = _export(torch, graph, sample)
     out = out.expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     program.save(str(out), external_data=False)
