@@ -57,12 +57,9 @@ def _check(lm: Any) -> bool:
         )
     if lm.task.modality == Modality.IMAGE:
         return True
-    if lm.model.input_embeddings() is None or lm.ctx.collator.text_format is not None:
-        raise InvalidConfig(
-            f"{lm.manifest.ref}: method {lm.config.method.name!r} does not feed the input's "
-            "embeddings to the encoder directly, so there is nothing for FGM to perturb",
-            fix="attack a lora, ia3, full, bitfit, bottleneck or freeze adapter",
-        )
+    from vadapt.engine.load import require_direct_input
+
+    require_direct_input(lm, "an embedding attack")
     return False
 
 

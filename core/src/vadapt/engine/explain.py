@@ -48,12 +48,9 @@ def check_explainable(lm: Any) -> None:
             f"this one is {lm.task.modality} / {head.value}",
             fix="token-classification, ranking and generation adapters are not explained yet",
         )
-    if lm.model.input_embeddings() is None or lm.ctx.collator.text_format is not None:
-        raise InvalidConfig(
-            f"{lm.manifest.ref}: method {lm.config.method.name!r} scores texts through its own "
-            "prompt or features; attributions need a text encoder fed the input directly",
-            fix="explain a lora, ia3, full, bitfit, bottleneck or freeze adapter",
-        )
+    from vadapt.engine.load import require_direct_input
+
+    require_direct_input(lm, "attribution")
 
 
 def _words(text: str, offsets: np.ndarray, scores: np.ndarray) -> list[dict[str, Any]]:

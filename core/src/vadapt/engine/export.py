@@ -43,12 +43,9 @@ def _check(lm: Any) -> None:
             f"{lm.task.modality} / {head.value}",
             fix="serve it with vadapt serve instead",
         )
-    if lm.model.input_embeddings() is None or lm.ctx.collator.text_format is not None:
-        raise InvalidConfig(
-            f"{lm.manifest.ref}: method {lm.config.method.name!r} wraps inputs in its own "
-            "prompt or scoring, which the exported graph would not reproduce",
-            fix="export a lora, ia3, full, bitfit, bottleneck or freeze adapter",
-        )
+    from vadapt.engine.load import require_direct_input
+
+    require_direct_input(lm, "ONNX export")
 
 
 def _graph(lm: Any) -> Any:

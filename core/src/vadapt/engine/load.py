@@ -217,6 +217,17 @@ def split_examples(
     return examples
 
 
+def require_direct_input(lm: LoadedModel, needs: str) -> None:
+    """One line when ``lm``'s method does not feed the input's token embeddings straight to
+    the encoder (a prompt wrapper, decoder label words): ``needs`` names what needed it."""
+    if lm.model.input_embeddings() is None or lm.ctx.collator.text_format is not None:
+        raise InvalidConfig(
+            f"{lm.manifest.ref}: method {lm.config.method.name!r} scores texts through its own "
+            f"prompt or features; {needs} needs an encoder fed the input directly",
+            fix="use a lora, ia3, full, bitfit, bottleneck or freeze adapter",
+        )
+
+
 def stored_context(manifest: Any, split: str = "test") -> RunContext:
     """The run context the adapter learnt on validation, as its manifest stores it."""
     return RunContext.stored(getattr(manifest, "context", None), split)
