@@ -2,8 +2,10 @@
 
 ``AdapterPool`` (``vadapt.serving.pool``) keeps a bounded LRU set of registry adapters
 resident on shared base models; ``serve_requests`` (``vadapt.serving.batch``) answers a
-stream of ``{"adapter", "example"}`` requests in order with a per-request ``error``.
-Importing this package is cheap; torch and peft load when a pool loads its first adapter.
+stream of ``{"adapter", "example"}`` requests in order with a per-request ``error``;
+``create_app`` (``vadapt.serving.http``) serves the pool over HTTP (``vadapt serve``),
+micro-batching concurrent requests (``vadapt.serving.batcher``). Importing this package
+is cheap (FastAPI loads with ``http``); torch and peft load when a pool loads its first adapter.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ _LAZY = {
     "PoolStats": "pool",
     "parse_request": "batch",
     "serve_requests": "batch",
+    "create_app": "http",
+    "ServeConfig": "http",
 }
 
 
