@@ -18,9 +18,9 @@ def compress_cmd(
     ),
     registry: str | None = typer.Option(None, "--registry", help="registry root"),
 ) -> None:
-    """Derive a smaller or faster adapter from a stored one: a new registry entry whose
-    lineage names the parent and whose manifest records size, CPU latency and the quality
-    difference on the parent's test split, measured here."""
+    """Derive an adapter from a stored one (--merge: folded into its base): a new registry
+    entry whose lineage names the parent and whose manifest records size, CPU latency and
+    the quality difference on the parent's test split, measured here."""
     later = [
         o for o, v in (("--quantize", quantize), ("--prune", prune), ("--distil", distil)) if v
     ]
