@@ -185,3 +185,35 @@ def test_serve_refuses_a_bad_port_in_one_line(capsys):
         raise SystemExit(0)
     assert exc.value.code == 2
     assert "--port 70000: out of range" in capsys.readouterr().err
+
+
+def test_name_at_alias_is_served_and_a_moved_alias_is_followed(adapters, capsys):
+    from vadapt.cli import main
+    from vadapt.engine.load import predict
+
+    name, first = adapters[0].split("@")
+    with pytest.raises(SystemExit) as exc:
+        main(["registry", "alias", adapters[0], "champion", "--protect"])
+        raise SystemExit(0)
+    assert (exc.value.code or 0) == 0 and "protected" in capsys.readouterr().out
+    body = {"adapter": f"{name}@champion", "inputs": [{"text": TEXTS[0]}]}
+    with Server() as srv, httpx.Client(base_url=srv.url) as http:
+        assert http.post("/v1/predict", json=body).json()["adapter"] == adapters[0]
+        from vadapt.engine import adapt  # the alias moves to a retrained version
+
+        cfg = base_config(epochs=2, lr=3e-2, seed=9)
+        cfg["output"]["name"] = name
+        newer = adapt(cfg, progress=False).ref
+        with pytest.raises(SystemExit) as exc:
+            main(["registry", "alias", newer, "champion", "--force", "--reason", "retrained"])
+            raise SystemExit(0)
+        assert (exc.value.code or 0) == 0
+        out = http.post("/v1/predict", json=body).json()
+        assert out["adapter"] == newer and out["outputs"][0]["scores"] == pytest.approx(
+            predict(newer, body["inputs"])[0]["scores"], abs=1e-5
+        )
+    with pytest.raises(SystemExit):
+        main(["registry", "history", name])
+        raise SystemExit(0)
+    lines = capsys.readouterr().out.splitlines()
+    assert "retrained" in lines[-1] and lines[-1].split()[1:4] == ["champion", first, newer[-1]]

@@ -7,6 +7,7 @@ Layout under the root::
     index.sqlite                                  cache of the manifests (WAL)
     attachments/<vertical>/<name>/<version>/      files measured later (report cards),
                                                   bound to the manifest's bytes
+    aliases/<name>.jsonl                          append-only alias moves (name@champion)
     tmp/                                          in-flight writes; tmp/journal/ intents
     registry.lock                                 the writers' lock
 
@@ -32,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vadapt_registry import _fs, commit, index
+from vadapt_registry import _fs, aliases, commit, index
 from vadapt_registry.attachments import drop as drop_attachments
 from vadapt_registry.errors import (
     CorruptAdapter,
@@ -301,6 +302,16 @@ class Registry:
         conn = self._connect()
         try:
             r = index.row(conn, name, version)
+            if r is None and isinstance(version, str):  # not a version tag: an alias?
+                target = aliases.lookup(self, name, version)
+                if target is not None:
+                    r = index.row(conn, name, target)
+                    if r is None:
+                        raise NotFound(
+                            f"alias {name}@{version} names {name}@{target}, which is not "
+                            "stored any more",
+                            fix=f"move it: vadapt registry alias {name}@<version> {version}",
+                        )
             if r is None:
                 raise self._not_found(conn, name, version)
         finally:
@@ -315,6 +326,8 @@ class Registry:
         self, conn: sqlite3.Connection, name: str, version: int | str | None
     ) -> NotFound:
         known = index.names(conn)
+        if name in known and isinstance(version, str):
+            return aliases.not_found(self, name, version, list(index.versions(conn, name)))
         if name in known:
             have = ", ".join(index.versions(conn, name))
             return NotFound(
@@ -465,6 +478,35 @@ class Registry:
                 raise _fs.no_space(exc, out, f"materialising {loaded.manifest.ref}") from None
             raise
         return out
+
+    # ---- aliases (see vadapt_registry.aliases) ----------------------------------------
+    def alias(
+        self,
+        ref: str,
+        alias: str,
+        *,
+        force: bool = False,
+        reason: str | None = None,
+        protect: bool | None = None,
+    ) -> dict[str, object]:
+        """Point ``name@alias`` at ``ref``'s version; the recorded move (a protected alias
+        moves only with ``force`` and a ``reason``)."""
+        return aliases.move(self, ref, alias, force=force, reason=reason, protect=protect)
+
+    def aliases(self, name: str) -> dict[str, dict[str, object]]:
+        """alias -> its last recorded move (``to``: the version it names now)."""
+        return aliases.current(self, validate_name(name))
+
+    def alias_history(self, name: str) -> builtins.list[dict[str, object]]:
+        """Every recorded alias move of ``name``, oldest first."""
+        return aliases.history(self, validate_name(name))
+
+    def _versions(self, name: str) -> builtins.list[str]:
+        conn = self._connect()
+        try:
+            return builtins.list(index.versions(conn, name))
+        finally:
+            conn.close()
 
     # ---- attachments (see vadapt_registry.attachments) -------------------------------
     def attach(

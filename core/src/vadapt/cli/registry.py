@@ -256,3 +256,50 @@ def lineage(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None)
     last = chain[-1]
     if last.parent:
         typer.echo(f"(parent {last.parent} is no longer stored)")
+
+
+@app.command()
+def alias(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION the alias should name.")],
+    name: Annotated[str, typer.Argument(help="The alias, e.g. champion or staging.")],
+    protect: Annotated[
+        bool | None,
+        typer.Option("--protect/--unprotect", help="Moving a protected alias needs --force."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Move a protected alias.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in history).")] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Point NAME@ALIAS at a version; every move is kept (`vadapt registry history`)."""
+    entry = _open(registry).alias(ref, name, force=force, reason=reason, protect=protect)
+    adapter = ref.partition("@")[0]
+    was = f" (was @{entry['from']})" if entry["from"] is not None else ""
+    lock = ", protected" if entry["protected"] else ""
+    typer.echo(f"{adapter}@{name} -> {adapter}@{entry['to']}{was}{lock}")
+
+
+@app.command()
+def history(
+    name: Annotated[str, typer.Argument(help="Adapter NAME.")],
+    as_json: JsonOpt = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Every alias move of NAME: when, which alias, from and to, who, why."""
+    moves = _open(registry).alias_history(name)
+    if as_json:
+        _echo_json(moves)
+        return
+    if not moves:
+        typer.echo(f"{name}: no alias has been set")
+        return
+    echo_table(
+        ["WHEN", "ALIAS", "FROM", "TO", "BY", "PROTECTED", "REASON"],
+        [
+            [
+                str(e["at"])[:19] + "Z", e["alias"], "-" if e["from"] is None else str(e["from"]),
+                str(e["to"]), str(e.get("by", "")), "yes" if e.get("protected") else "",
+                str(e.get("reason") or ""),
+            ]
+            for e in moves
+        ],
+    )  # fmt: skip

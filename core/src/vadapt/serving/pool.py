@@ -163,12 +163,13 @@ class AdapterPool:
         return self._hooks
 
     def resolve(self, ref: str) -> str:
-        """``name`` -> ``name@<latest>`` (asks the registry); ``name@v3`` -> ``name@3``."""
+        """``name`` -> ``name@<latest>`` and ``name@alias`` -> the version it names now (both
+        ask the registry, so a moved alias is followed); ``name@v3`` -> ``name@3``."""
         from vadapt_registry import parse_ref
 
         name, version = parse_ref(ref)
-        if version is None:
-            return str(self.registry.get(name).ref)
+        if version is None or isinstance(version, str):  # latest, a tag or an alias
+            return str(self.registry.get(ref).ref)
         return f"{name}@{version}"
 
     def predict(self, ref: str, examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
