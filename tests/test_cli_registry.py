@@ -296,3 +296,36 @@ def test_hand_edited_manifest_verify_flags_reindex_then_list_and_show_agree(root
     assert row["task"] == man["task"] == "medical/triage-v2"
     assert man["metrics"]["validation"]["accuracy"] == 0.5
     assert reg.load("triage@1").manifest.model_dump(mode="json") == man
+
+
+def test_tags_and_where_filter_the_listing_and_show_names_them(root: Path) -> None:
+    reg = Registry(root)
+    reg.save(_draft("support-intent", metrics={"test": {"accuracy": 0.93}}), _files(4))  # @3
+    res = run("tag", "support-intent@3", "owner=fraud-team", "stage=pilot", "--registry", str(root))
+    assert res.exit_code == 0 and "owner=fraud-team, stage=pilot" in res.output, res.output
+    run("tag", "support-intent@1", "owner=fraud-team", "--registry", str(root))
+    run("tag", "support-intent@3", "--remove", "stage", "--registry", str(root))
+    assert reg.tags("support-intent") == {
+        "3": {"owner": "fraud-team"},
+        "1": {"owner": "fraud-team"},
+    }
+
+    def refs(*args: str) -> list[str]:
+        out = run("list", "--json", "--registry", str(root), *args)
+        assert out.exit_code == 0, out.output
+        return [r["ref"] for r in json.loads(out.output)]
+
+    assert refs("--tag", "owner=fraud-team") == ["support-intent@1", "support-intent@3"]
+    assert refs("--where", "test.accuracy>0.85") == ["support-intent@3"]
+    assert refs("--tag", "owner=fraud-team", "--where", "test.accuracy <= 0.8") == [
+        "support-intent@1"
+    ]
+    assert refs("--where", "validation.macro_f1>0") == []  # a metric it lacks fails
+    bad = run("list", "--where", "accuracy>>1", "--registry", str(root))
+    assert isinstance(bad.exception, InvalidConfig)
+    assert "<validation|test>.<metric> <op> <number>" in str(bad.exception)
+    bad = run("tag", "support-intent@3", "Owner", "--registry", str(root))
+    assert isinstance(bad.exception, InvalidConfig) and "expected key=value" in str(bad.exception)
+    reg.alias("support-intent@3", "champion")
+    shown = run("show", "support-intent@3", "--registry", str(root)).output
+    assert "support-intent@champion" in shown and "owner=fraud-team" in shown

@@ -8,6 +8,7 @@ Layout under the root::
     attachments/<vertical>/<name>/<version>/      files measured later (report cards),
                                                   bound to the manifest's bytes
     aliases/<name>.jsonl                          append-only alias moves (name@champion)
+    tags/<name>.jsonl                             append-only key=value tag changes
     tmp/                                          in-flight writes; tmp/journal/ intents
     registry.lock                                 the writers' lock
 
@@ -500,6 +501,21 @@ class Registry:
     def alias_history(self, name: str) -> builtins.list[dict[str, object]]:
         """Every recorded alias move of ``name``, oldest first."""
         return aliases.history(self, validate_name(name))
+
+    # ---- tags (see vadapt_registry.tags) ----------------------------------------------
+    def tag(
+        self, ref: str, set_: Mapping[str, str], unset: builtins.list[str] | None = None
+    ) -> dict[str, str]:
+        """Set (and remove) ``key=value`` tags of ``ref``'s version; its tags after."""
+        from vadapt_registry.tags import change
+
+        return change(self, ref, set_, unset or [])
+
+    def tags(self, name: str) -> dict[str, dict[str, str]]:
+        """version (as text) -> tags, for every tagged version of ``name``."""
+        from vadapt_registry.tags import of_name
+
+        return of_name(self, validate_name(name))
 
     def _versions(self, name: str) -> builtins.list[str]:
         conn = self._connect()

@@ -24,12 +24,18 @@ SPLITS = ("train", "validation", "test")
 TEXT_LIMIT = 300  # characters of notes / intended use shown
 
 
-def card(m: Any, attachments: Sequence[Any] = ()) -> Group:
+def card(m: Any, attachments: Sequence[Any] = (), extra: Sequence[list[str]] = ()) -> Group:
     """The whole card of manifest ``m``, ready for ``tables.render``/``tables.echo``;
-    ``attachments``: its attachment records (a report card), one row each."""
-    rows = fields(m) + [
-        [f"attached {a.kind}", f"{a.created[:19]}Z · vadapt {a.kind} {m.ref}"] for a in attachments
-    ]
+    ``attachments``: its attachment records (a report card), one row each; ``extra``:
+    more rows (its aliases and tags)."""
+    rows = (
+        fields(m)
+        + [list(r) for r in extra]
+        + [
+            [f"attached {a.kind}", f"{a.created[:19]}Z · vadapt {a.kind} {m.ref}"]
+            for a in attachments
+        ]
+    )
     parts: list[Any] = [Text(header(m)), Text(""), table(None, rows)]
     metrics = card_headline(m)
     if metrics:

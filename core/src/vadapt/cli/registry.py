@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from vadapt_registry.errors import CorruptAdapter
+from vadapt_registry.errors import CorruptAdapter, InvalidConfig
 
 from vadapt.cli.tables import echo, echo_table, nbytes
 
@@ -75,11 +75,21 @@ def list_(
     task: Annotated[str | None, typer.Option(help="Only this task id (vertical/task).")] = None,
     backbone: Annotated[str | None, typer.Option(help="Only adapters of this backbone.")] = None,
     name: Annotated[str | None, typer.Option(help="Only versions of this adapter.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only adapters tagged key=value (repeat).")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Only where a stored metric holds: 'test.accuracy>0.8'."),
+    ] = None,
     as_json: JsonOpt = False,
     registry: RegistryOpt = None,
 ) -> None:
-    """List stored adapters (from the index; fast)."""
-    rows = _open(registry).summaries(vertical=vertical, task=task, backbone=backbone, name=name)
+    """List stored adapters (from the index; fast), filtered by tags and stored metrics."""
+    reg = _open(registry)
+    rows = reg.summaries(vertical=vertical, task=task, backbone=backbone, name=name)
+    if tag or where:
+        rows = _filtered(reg, rows, tag or [], where or [])
     if as_json:
         _echo_json([_summary_json(s) for s in rows])
         return
@@ -105,6 +115,53 @@ def list_(
     )
 
 
+def _filtered(reg: Any, rows: list, tags: list[str], where: list[str]) -> list:
+    """The summaries whose version carries every tag and whose metrics meet ``where``."""
+    import json as _json
+
+    from vadapt_registry.tags import matches, parse_pair, parse_where
+
+    wanted = dict(parse_pair(t) for t in tags)
+    conditions = parse_where(where)
+    by_name: dict[str, dict[str, dict[str, str]]] = {}
+    out = []
+    for s in rows:
+        if wanted:
+            have = by_name.setdefault(s.name, reg.tags(s.name)).get(str(s.version), {})
+            if any(have.get(k) != v for k, v in wanted.items()):
+                continue
+        if conditions:
+            text = reg._select("manifest_json", name=s.name)
+            metrics = next(
+                (m["metrics"] for m in map(_json.loads, (t for (t,) in text))
+                 if str(m["version"]) == str(s.version)),
+                {},
+            )  # fmt: skip
+            if not matches(metrics, conditions):
+                continue
+        out.append(s)
+    return out
+
+
+@app.command()
+def tag(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION to tag.")],
+    pairs: Annotated[list[str] | None, typer.Argument(help="key=value tags to set.")] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Tag keys to remove (repeat).")
+    ] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Set or remove key=value tags of a version (`list --tag key=value` finds them)."""
+    from vadapt_registry.tags import parse_pair
+
+    if not pairs and not remove:
+        raise InvalidConfig("say which tags to set or remove", fix=f"vadapt registry tag {ref} k=v")
+    now = _open(registry).tag(ref, dict(parse_pair(p) for p in pairs or []), remove or [])
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(now.items())) or "no tags"
+    typer.echo(f"{ref}: {shown}")
+
+
 @app.command()
 def show(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) -> None:
     """Show one adapter's manifest."""
@@ -120,7 +177,11 @@ def show(ref: RefArg, as_json: JsonOpt = False, registry: RegistryOpt = None) ->
         except CorruptAdapter as exc:  # an unreadable record must not hide the card
             typer.echo(f"warning: {exc.message}", err=True)
             attached = []
-        echo(card(m, attached))
+        named = sorted(a for a, e in reg.aliases(m.name).items() if str(e["to"]) == str(m.version))
+        tags = reg.tags(m.name).get(str(m.version), {})
+        extra = [["aliases", ", ".join(f"{m.name}@{a}" for a in named)]] if named else []
+        extra += [["tags", ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))]] if tags else []
+        echo(card(m, attached, extra))
 
 
 @app.command()
