@@ -329,3 +329,46 @@ def test_tags_and_where_filter_the_listing_and_show_names_them(root: Path) -> No
     reg.alias("support-intent@3", "champion")
     shown = run("show", "support-intent@3", "--registry", str(root)).output
     assert "support-intent@champion" in shown and "owner=fraud-team" in shown
+
+
+def test_promote_checks_the_gates_and_records_them_with_the_move(root: Path, tmp_path) -> None:
+    from vadapt import GateFailed
+
+    reg = Registry(root)
+    baselines = {"majority": {"accuracy": 0.5}, "tfidf-logreg": {"accuracy": 0.84}}
+    good = reg.save(
+        _draft("claims", metrics={"test": {"accuracy": 0.88}}, baselines=baselines), _files(5)
+    )
+    weak = reg.save(
+        _draft("claims", metrics={"test": {"accuracy": 0.85}}, baselines=baselines), _files(6)
+    )
+    res = run("promote", good.ref, "--to", "production", "--registry", str(root))
+    assert res.exit_code == 0, res.output
+    assert "beats majority by more than 0 points on test.accuracy" in res.output
+    gates = tmp_path / "gates.yaml"
+    gates.write_text(
+        "gates:\n  - beats: tfidf-logreg\n    metric: test.accuracy\n    by_points: 2\n"
+        "  - metric: test.accuracy\n    at_least: 0.8\n"
+    )
+    res = run("promote", weak.ref, "--to", "production", "--gates", str(gates), "--force",
+              "--reason", "newer", "--registry", str(root))  # fmt: skip
+    assert isinstance(res.exception, GateFailed) and res.exception.exit_code == 14
+    assert "gate 'beats tfidf-logreg by more than 2 points on test.accuracy' fails" in str(
+        res.exception
+    )
+    assert "0.8500 vs 0.8400: +1.00 points" in str(res.exception)
+    assert reg.get("claims@production") == good  # not moved
+    (entry,) = reg.alias_history("claims")
+    assert entry["gates"][0]["passed"] is True and entry["protected"] is True
+    gates.write_text("gates:\n  - report: true\n")
+    res = run(
+        "promote", good.ref, "--to", "staging", "--gates", str(gates), "--registry", str(root)
+    )
+    assert isinstance(res.exception, GateFailed) and "no 'report' attachment" in str(res.exception)
+    gates.write_text("gates:\n  - colour: blue\n")
+    res = run(
+        "promote", good.ref, "--to", "staging", "--gates", str(gates), "--registry", str(root)
+    )
+    assert isinstance(res.exception, InvalidConfig) and "expected one of metric, beats" in str(
+        res.exception
+    )

@@ -95,6 +95,12 @@ class QualityDrop(VadaptError):
     exit_code = 13
 
 
+class GateFailed(VadaptError):
+    """A promotion gate failed; the alias was not moved."""
+
+    exit_code = 14
+
+
 class InvalidName(InvalidConfig):
     """An adapter or vertical name that could escape the registry or is unusable."""
 
@@ -115,5 +121,6 @@ EXIT_CODES: dict[str, int] = {
         BelowBaseline,
         RetentionFailed,
         QualityDrop,
+        GateFailed,
     )
 }

@@ -489,10 +489,13 @@ class Registry:
         force: bool = False,
         reason: str | None = None,
         protect: bool | None = None,
+        gates: builtins.list[dict[str, object]] | None = None,
     ) -> dict[str, object]:
         """Point ``name@alias`` at ``ref``'s version; the recorded move (a protected alias
-        moves only with ``force`` and a ``reason``)."""
-        return aliases.move(self, ref, alias, force=force, reason=reason, protect=protect)
+        moves only with ``force`` and a ``reason``; ``gates``: the checks it passed)."""
+        return aliases.move(
+            self, ref, alias, force=force, reason=reason, protect=protect, gates=gates
+        )
 
     def aliases(self, name: str) -> dict[str, dict[str, object]]:
         """alias -> its last recorded move (``to``: the version it names now)."""

@@ -364,3 +364,43 @@ def history(
             for e in moves
         ],
     )  # fmt: skip
+
+
+@app.command()
+def promote(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION to promote.")],
+    to: Annotated[str, typer.Option("--to", help="The alias, e.g. production.")],
+    gates: Annotated[
+        Path | None, typer.Option("--gates", help="YAML of gates (default: beat majority).")
+    ] = None,
+    protect: Annotated[bool, typer.Option("--protect/--no-protect")] = True,
+    force: Annotated[bool, typer.Option("--force", help="Move a protected alias.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in history).")] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Move ALIAS to a version if it passes the gates; refused in one line naming the
+    failing gate and its numbers. The gates it passed go into the alias history."""
+    from vadapt_registry.errors import GateFailed
+
+    from vadapt.gates import check_all, load_gates
+
+    reg = _open(registry)
+    m = reg.get(ref)
+    results = check_all(m, load_gates(gates), reg)
+    failed = [r for r in results if not r.passed]
+    if failed:
+        f = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise GateFailed(
+            f"promoting {m.ref} to {to} refused: gate '{f.gate}' fails ({f.detail}){more}",
+            fix="improve the adapter, or change the gates file if the gate is wrong",
+        )
+    entry = reg.alias(
+        m.ref, to, force=force, reason=reason, protect=protect,
+        gates=[r.as_dict() for r in results],
+    )  # fmt: skip
+    typer.echo(f"{m.name}@{to} -> {m.ref} ({len(results)} gate(s) passed)")
+    for r in results:
+        typer.echo(f"  passed: {r.gate} ({r.detail})")
+    if entry["from"] is not None:
+        typer.echo(f"  was {m.name}@{entry['from']}")
