@@ -372,3 +372,25 @@ def test_promote_checks_the_gates_and_records_them_with_the_move(root: Path, tmp
     assert isinstance(res.exception, InvalidConfig) and "expected one of metric, beats" in str(
         res.exception
     )
+
+
+def test_compare_lists_metric_differences_options_and_lineage(root: Path) -> None:
+    reg = Registry(root)
+    a, b = reg.get("support-intent@1"), reg.get("triage@1")  # triage's parent is a
+    reg.save(
+        _draft(
+            "support-intent",
+            method={"name": "lora", "config": {"options": {"r": 16}}},
+            metrics={"test": {"accuracy": 0.9}},
+        ),
+        _files(7),
+    )
+    res = run("compare", "support-intent@3", a.ref, "--json", "--registry", str(root))
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    acc = next(r for r in out["metrics"] if r["metric"] == "test.accuracy")
+    assert acc["a"] == 0.9 and acc["b"] == 0.8 and acc["difference"] == pytest.approx(0.1)
+    assert any(o["option"] == "method.r" for o in out["options"])
+    assert "unrelated" in out["lineage"] and "no paired bootstrap" in out["interval"]
+    res = run("compare", b.ref, a.ref, "--registry", str(root))
+    assert res.exit_code == 0 and f"{a.ref} is an ancestor of {b.ref}" in res.output

@@ -180,3 +180,21 @@ def _short(text: str, width: int) -> str:
     """``text`` on one line, cut to ``width`` characters (ending ``…`` when cut)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def config_diff(a: Any, b: Any) -> list[list[str]]:
+    """Options whose values differ between two adapters' method and train configs."""
+
+    def flat(m: Any) -> dict[str, Any]:
+        out = {f"method.{k}": v for k, v in stored_options(m.method.config).items()}
+        train = ((m.training.get("config") or {}).get("train")) or {}
+        out.update({f"train.{k}": v for k, v in train.items()})
+        out["method"] = m.method.name
+        return out
+
+    fa, fb = flat(a), flat(b)
+    return [
+        [k, json.dumps(fa.get(k)), json.dumps(fb.get(k))]
+        for k in sorted(set(fa) | set(fb))
+        if fa.get(k) != fb.get(k)
+    ]

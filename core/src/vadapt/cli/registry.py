@@ -404,3 +404,67 @@ def promote(
         typer.echo(f"  passed: {r.gate} ({r.detail})")
     if entry["from"] is not None:
         typer.echo(f"  was {m.name}@{entry['from']}")
+
+
+def _relation(a: Any, b: Any, reg: Any) -> str:
+    """How two adapters are related in lineage."""
+    up_a = [m.ref for m in reg.lineage(a.ref)]
+    up_b = [m.ref for m in reg.lineage(b.ref)]
+    if b.ref in up_a:
+        return f"{b.ref} is an ancestor of {a.ref} ({up_a.index(b.ref)} generation(s) up)"
+    if a.ref in up_b:
+        return f"{a.ref} is an ancestor of {b.ref} ({up_b.index(a.ref)} generation(s) up)"
+    common = next((r for r in up_a if r in up_b), None)
+    return f"both descend from {common}" if common else "unrelated (no common ancestor stored)"
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="NAME@VERSION")],
+    b: Annotated[str, typer.Argument(help="NAME@VERSION")],
+    as_json: JsonOpt = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Two adapters side by side: stored metrics with differences, the options that
+    differ, and how they are related in lineage."""
+    from vadapt.cli.card import config_diff
+
+    reg = _open(registry)
+    ma, mb = reg.get(a), reg.get(b)
+    metrics = []
+    for split in ("test", "validation"):
+        va, vb = getattr(ma.metrics, split), getattr(mb.metrics, split)
+        for k in sorted(set(va) | set(vb)):
+            if k.startswith(("class.", "label.")):
+                continue
+            x, y = va.get(k), vb.get(k)
+            d = x - y if isinstance(x, (int, float)) and isinstance(y, (int, float)) else None
+            metrics.append({"metric": f"{split}.{k}", "a": x, "b": y, "difference": d})
+    out = {
+        "a": ma.ref,
+        "b": mb.ref,
+        "tasks": [ma.task, mb.task],
+        "metrics": metrics,
+        "options": [{"option": o, "a": x, "b": y} for o, x, y in config_diff(ma, mb)],
+        "lineage": _relation(ma, mb, reg),
+        "interval": "none: per-example predictions are not stored, so no paired bootstrap",
+    }
+    if as_json:
+        _echo_json(out)
+        return
+    num = lambda v: "-" if v is None else f"{v:.4f}"  # noqa: E731
+    sign = lambda v: "-" if v is None else f"{v:+.4f}"  # noqa: E731
+    typer.echo(f"{ma.ref} ({ma.task}) vs {mb.ref} ({mb.task})")
+    echo_table(
+        ["METRIC", ma.ref, mb.ref, "A - B"],
+        [[r["metric"], num(r["a"]), num(r["b"]), sign(r["difference"])] for r in metrics],
+        right=[1, 2, 3],
+    )
+    if out["options"]:
+        echo_table(
+            ["OPTION", ma.ref, mb.ref], [[o["option"], o["a"], o["b"]] for o in out["options"]]
+        )
+    else:
+        typer.echo("same options")
+    typer.echo(f"lineage: {out['lineage']}")
+    typer.echo(f"interval: {out['interval']}")

@@ -341,6 +341,8 @@ def compare_section(m: Any, other: Any, other_report: Mapping[str, Any] | None) 
         rows.append([k, a, b, delta])
     out = f"<h2>Compared with {esc(other.ref)}</h2>"
     out += table(["test metric", m.ref, other.ref, "difference"], rows)
+    from vadapt.cli.card import config_diff
+
     diff = config_diff(m, other)
     out += table(["option", m.ref, other.ref], diff, numeric=3) if diff else "<p>Same options.</p>"
     relation = (
@@ -353,22 +355,3 @@ def compare_section(m: Any, other: Any, other_report: Mapping[str, Any] | None) 
         r = other_report["robustness"]
         out += f"<p>{esc(other.ref)} clean {esc(r['metric'])}: {num(r['clean'][r['metric']])}.</p>"
     return out
-
-
-def config_diff(a: Any, b: Any) -> list[list[str]]:
-    """Options whose values differ between two adapters' method and train configs."""
-    from vadapt.cli.card import stored_options
-
-    def flat(m: Any) -> dict[str, Any]:
-        out = {f"method.{k}": v for k, v in stored_options(m.method.config).items()}
-        train = ((m.training.get("config") or {}).get("train")) or {}
-        out.update({f"train.{k}": v for k, v in train.items()})
-        out["method"] = m.method.name
-        return out
-
-    fa, fb = flat(a), flat(b)
-    return [
-        [k, json.dumps(fa.get(k)), json.dumps(fb.get(k))]
-        for k in sorted(set(fa) | set(fb))
-        if fa.get(k) != fb.get(k)
-    ]
