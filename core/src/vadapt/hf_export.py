@@ -20,7 +20,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from vadapt_registry.errors import CorruptAdapter, InvalidConfig
+from vadapt_registry.errors import CorruptAdapter, InvalidConfig, VadaptError
 
 PEFT_METHODS = ("lora", "ia3", "prompt-tuning")
 PIPELINES = {"classification": "text-classification", "multilabel": "text-classification",
@@ -31,7 +31,7 @@ PIPELINES = {"classification": "text-classification", "multilabel": "text-classi
 def _hub_id(m: Any, hooks: Any) -> str | None:
     try:
         return hooks.backbone(m.backbone.name).hub_id or None
-    except Exception:  # a backbone whose plugin is not installed here: leave it out
+    except VadaptError:  # a backbone whose plugin is not installed here: leave it out
         return None
 
 

@@ -51,9 +51,9 @@ from vadapt_registry.names import (
     validate_version,
 )
 from vadapt_registry.safefiles import check_file
+from vadapt_registry.sidecars import Sidecars
 
 if TYPE_CHECKING:  # parsed manifests (pydantic) load on first use: listings read the index only
-    from vadapt_registry.attachments import Attachment, LoadedAttachment
     from vadapt_registry.manifest import Manifest, ManifestDraft
 
 
@@ -122,7 +122,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class Registry:
+class Registry(Sidecars):
     """Trusted local storage for adapters. Safe across threads and processes."""
 
     def __init__(
@@ -339,6 +339,13 @@ class Registry:
         hint = f"did you mean {close[0]!r}?" if close else "see `vadapt registry list`"
         return NotFound(f"no adapter named {name!r} in registry {self.root}", fix=hint)
 
+    def _versions(self, name: str) -> builtins.list[str]:
+        conn = self._connect()
+        try:
+            return builtins.list(index.versions(conn, name))
+        finally:
+            conn.close()
+
     def _select(self, columns: str, **filters: str | None) -> builtins.list[tuple]:
         self._maybe_recover()
         conn = self._connect()
@@ -479,79 +486,6 @@ class Registry:
                 raise _fs.no_space(exc, out, f"materialising {loaded.manifest.ref}") from None
             raise
         return out
-
-    # ---- aliases (see vadapt_registry.aliases) ----------------------------------------
-    def alias(
-        self,
-        ref: str,
-        alias: str,
-        *,
-        force: bool = False,
-        reason: str | None = None,
-        protect: bool | None = None,
-        gates: builtins.list[dict[str, object]] | None = None,
-    ) -> dict[str, object]:
-        """Point ``name@alias`` at ``ref``'s version; the recorded move (a protected alias
-        moves only with ``force`` and a ``reason``; ``gates``: the checks it passed)."""
-        return aliases.move(
-            self, ref, alias, force=force, reason=reason, protect=protect, gates=gates
-        )
-
-    def aliases(self, name: str) -> dict[str, dict[str, object]]:
-        """alias -> its last recorded move (``to``: the version it names now)."""
-        return aliases.current(self, validate_name(name))
-
-    def alias_history(self, name: str) -> builtins.list[dict[str, object]]:
-        """Every recorded alias move of ``name``, oldest first."""
-        return aliases.history(self, validate_name(name))
-
-    # ---- tags (see vadapt_registry.tags) ----------------------------------------------
-    def tag(
-        self, ref: str, set_: Mapping[str, str], unset: builtins.list[str] | None = None
-    ) -> dict[str, str]:
-        """Set (and remove) ``key=value`` tags of ``ref``'s version; its tags after."""
-        from vadapt_registry.tags import change
-
-        return change(self, ref, set_, unset or [])
-
-    def tags(self, name: str) -> dict[str, dict[str, str]]:
-        """version (as text) -> tags, for every tagged version of ``name``."""
-        from vadapt_registry.tags import of_name
-
-        return of_name(self, validate_name(name))
-
-    def _versions(self, name: str) -> builtins.list[str]:
-        conn = self._connect()
-        try:
-            return builtins.list(index.versions(conn, name))
-        finally:
-            conn.close()
-
-    # ---- attachments (see vadapt_registry.attachments) -------------------------------
-    def attach(
-        self,
-        ref: str,
-        kind: str,
-        files: Mapping[str, bytes],
-        meta: Mapping[str, object] | None = None,
-    ) -> Attachment:
-        """Store ``files`` measured about ``ref`` (a report card) as attachment ``kind``,
-        bound to its manifest's exact bytes; replaces an older attachment of that kind."""
-        from vadapt_registry.attachments import attach
-
-        return attach(self, ref, kind, files, meta)
-
-    def attachments(self, ref: str) -> builtins.list[Attachment]:
-        """The attachment records of ``ref`` (unverified; `load_attachment` verifies)."""
-        from vadapt_registry.attachments import records
-
-        return records(self, ref)
-
-    def load_attachment(self, ref: str, kind: str) -> LoadedAttachment:
-        """Attachment ``kind`` of ``ref``, every file checked; stale ones are refused."""
-        from vadapt_registry.attachments import load
-
-        return load(self, ref, kind)
 
     def lineage(self, name_or_ref: str) -> builtins.list[Manifest]:
         """The adapter then its parents, nearest first; stops at a parent no longer stored."""

@@ -116,29 +116,28 @@ def list_(
 
 
 def _filtered(reg: Any, rows: list, tags: list[str], where: list[str]) -> list:
-    """The summaries whose version carries every tag and whose metrics meet ``where``."""
-    import json as _json
-
+    """The summaries whose version carries every tag and whose metrics meet ``where``
+    (each name's tags read once; the metrics from one pass over the index)."""
     from vadapt_registry.tags import matches, parse_pair, parse_where
 
     wanted = dict(parse_pair(t) for t in tags)
     conditions = parse_where(where)
-    by_name: dict[str, dict[str, dict[str, str]]] = {}
+    tagged = {name: reg.tags(name) for name in {s.name for s in rows}} if wanted else {}
+    metrics = (
+        {
+            (n, str(v)): json.loads(j)["metrics"]
+            for n, v, j in reg._select("name, version, manifest_json")
+        }
+        if conditions
+        else {}
+    )
     out = []
     for s in rows:
-        if wanted:
-            have = by_name.setdefault(s.name, reg.tags(s.name)).get(str(s.version), {})
-            if any(have.get(k) != v for k, v in wanted.items()):
-                continue
-        if conditions:
-            text = reg._select("manifest_json", name=s.name)
-            metrics = next(
-                (m["metrics"] for m in map(_json.loads, (t for (t,) in text))
-                 if str(m["version"]) == str(s.version)),
-                {},
-            )  # fmt: skip
-            if not matches(metrics, conditions):
-                continue
+        have = tagged.get(s.name, {}).get(str(s.version), {})
+        if any(have.get(k) != v for k, v in wanted.items()):
+            continue
+        if conditions and not matches(metrics.get((s.name, str(s.version)), {}), conditions):
+            continue
         out.append(s)
     return out
 

@@ -70,6 +70,20 @@ def status_of(exc: Exception) -> int:
     return 500
 
 
+@dataclass
+class Service:
+    """What the routes share: the pool, the batcher, the metrics, and ``run`` — a blocking
+    call on the one serving thread."""
+
+    pool: Any
+    batcher: Any
+    metrics: Metrics
+    worker: ThreadPoolExecutor
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
+
+
 def create_app(registry: Any = None, config: ServeConfig | None = None, pool: Any = None) -> Any:
     """The FastAPI application (``uvicorn.run(create_app(...))`` serves it)."""
     from vadapt.serving.batcher import Batcher
@@ -80,12 +94,10 @@ def create_app(registry: Any = None, config: ServeConfig | None = None, pool: An
         registry, max_resident=cfg.max_resident, threads=cfg.threads, calibrated=cfg.calibrated
     )
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vadapt-serve")
-
-    async def run(fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(worker, fn, *args)
-
-    batcher = Batcher(pool.predict, run, max_batch=cfg.max_batch, max_wait_ms=cfg.max_wait_ms)
-    metrics = Metrics(pool)
+    svc = Service(pool, None, Metrics(pool), worker)
+    svc.batcher = Batcher(
+        pool.predict, svc.run, max_batch=cfg.max_batch, max_wait_ms=cfg.max_wait_ms
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -96,12 +108,25 @@ def create_app(registry: Any = None, config: ServeConfig | None = None, pool: An
     app = FastAPI(
         title="vadapt", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
-    app.state.pool, app.state.batcher, app.state.metrics = pool, batcher, metrics
+    app.state.pool, app.state.batcher, app.state.metrics = pool, svc.batcher, svc.metrics
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
+    guarded = [Depends(_error_handlers(app, cfg))]
+    _registry_routes(app, svc, guarded)
+    _predict_route(app, svc, guarded)
+    return app
+
+
+def _error_handlers(app: FastAPI, cfg: ServeConfig) -> Any:
+    """vadapt errors and a wrong key as ``{"error", "fix"}``; the key check to depend on."""
 
     @app.exception_handler(VadaptError)
     async def vadapt_error(_request: Request, exc: VadaptError) -> JSONResponse:
         return JSONResponse({"error": exc.message, "fix": exc.fix}, status_code=status_of(exc))
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_request: Request, _exc: Unauthorized) -> JSONResponse:
+        body = {"error": "missing or wrong API key", "fix": "send the header X-API-Key: <key>"}
+        return JSONResponse(body, status_code=401)
 
     def key_check(request: Request) -> None:
         if cfg.api_key is None:
@@ -110,12 +135,12 @@ def create_app(registry: Any = None, config: ServeConfig | None = None, pool: An
         if given.removeprefix("Bearer ").strip() != cfg.api_key:
             raise Unauthorized()
 
-    @app.exception_handler(Unauthorized)
-    async def unauthorized(_request: Request, _exc: Unauthorized) -> JSONResponse:
-        body = {"error": "missing or wrong API key", "fix": "send the header X-API-Key: <key>"}
-        return JSONResponse(body, status_code=401)
+    return key_check
 
-    guarded = [Depends(key_check)]
+
+def _registry_routes(app: FastAPI, svc: Service, guarded: list[Any]) -> None:
+    """/health, /v1/adapters, load and unload, /metrics."""
+    pool = svc.pool
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -123,7 +148,7 @@ def create_app(registry: Any = None, config: ServeConfig | None = None, pool: An
 
     @app.get("/v1/adapters", dependencies=guarded)
     async def adapters() -> dict[str, Any]:
-        rows = await run(pool.registry.summaries)
+        rows = await svc.run(pool.registry.summaries)
         listed = [
             {"ref": f"{r.name}@{r.version}", "task": r.task, "method": r.method,
              "backbone": r.backbone, "created": r.created}
@@ -131,37 +156,39 @@ def create_app(registry: Any = None, config: ServeConfig | None = None, pool: An
         ]  # fmt: skip
         return {"adapters": listed, "resident": pool.resident()}
 
+    @app.post("/v1/adapters/{ref}/load", dependencies=guarded)
+    async def load(ref: str) -> dict[str, Any]:
+        key = await svc.run(pool.load, ref)
+        return {"adapter": key, "resident": pool.resident()}
+
+    @app.post("/v1/adapters/{ref}/unload", dependencies=guarded)
+    async def unload(ref: str) -> dict[str, Any]:
+        key = await svc.run(pool.resolve, ref)
+        dropped = await svc.run(pool.evict, key)
+        return {"adapter": key, "unloaded": dropped, "resident": pool.resident()}
+
+    @app.get("/metrics", dependencies=guarded)
+    async def prometheus() -> PlainTextResponse:
+        text, content_type = svc.metrics.render()
+        return PlainTextResponse(text, media_type=content_type)
+
+
+def _predict_route(app: FastAPI, svc: Service, guarded: list[Any]) -> None:
+    """/v1/predict through the batcher, observed by the metrics."""
+
     @app.post("/v1/predict", dependencies=guarded)
     async def predict(body: PredictBody) -> dict[str, Any]:
         t0 = time.perf_counter()
         key = "<unresolved>"  # a user's string becomes a label only if it is resident
         try:
-            key = await run(pool.resolve, body.adapter)
-            outputs = await batcher.submit(key, body.inputs)
+            key = await svc.run(svc.pool.resolve, body.adapter)
+            outputs = await svc.batcher.submit(key, body.inputs)
         except Exception as exc:
-            label = key if key in pool.resident() else "<not resident>"
-            metrics.observe(label, status_of(exc), time.perf_counter() - t0)
+            label = key if key in svc.pool.resident() else "<not resident>"
+            svc.metrics.observe(label, status_of(exc), time.perf_counter() - t0)
             raise
-        metrics.observe(key, 200, time.perf_counter() - t0)
+        svc.metrics.observe(key, 200, time.perf_counter() - t0)
         return {"adapter": key, "outputs": outputs}
-
-    @app.post("/v1/adapters/{ref}/load", dependencies=guarded)
-    async def load(ref: str) -> dict[str, Any]:
-        key = await run(pool.load, ref)
-        return {"adapter": key, "resident": pool.resident()}
-
-    @app.post("/v1/adapters/{ref}/unload", dependencies=guarded)
-    async def unload(ref: str) -> dict[str, Any]:
-        key = await run(pool.resolve, ref)
-        dropped = await run(pool.evict, key)
-        return {"adapter": key, "unloaded": dropped, "resident": pool.resident()}
-
-    @app.get("/metrics", dependencies=guarded)
-    async def prometheus() -> PlainTextResponse:
-        text, content_type = metrics.render()
-        return PlainTextResponse(text, media_type=content_type)
-
-    return app
 
 
 class Unauthorized(Exception):
